@@ -1,0 +1,3 @@
+from reachout.cli import main
+
+main()

@@ -1,0 +1,24 @@
+"""Settings, read from `REACHOUT_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REACHOUT_", extra="ignore")
+
+    database_url: str = "sqlite:///./reachout.db"
+    # Signs session cookies. Unset: one is generated on first run and stored in the database,
+    # so that every server process (on any host) shares it.
+    secret_key: str | None = None
+    # Connections per server process (PostgreSQL).
+    pool_size: int = Field(default=10, ge=1)
+    # How long a SQLite writer waits for the lock held by another writer.
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    bulk_max_candidates: int = Field(default=50_000, ge=1)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,61 @@
+"""Cursor pagination over an increasing id: `?limit=&cursor=`, answering `{items, next_cursor}`."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from reachout.errors import Invalid
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+@dataclass
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        after = json.loads(base64.urlsafe_b64decode(padded))["after"]
+        if not isinstance(after, int):
+            raise ValueError
+        return after
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Invalid.on("cursor", "is not a cursor this API gave out") from exc
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    id_column: InstrumentedAttribute[int],
+    limit: int,
+    cursor: str | None,
+) -> Page[Any]:
+    """Fetch one page of `stmt` ordered by `id_column`; one extra row tells if there is more."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        stmt = stmt.where(id_column > after)
+    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(getattr(rows[-1], id_column.key)) if more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)

@@ -1,0 +1,26 @@
+"""ORM tables. Importing this package registers every table on `Base.metadata`."""
+
+from reachout.models.audit import AuditEvent
+from reachout.models.base import Base
+from reachout.models.candidate import Candidate, CandidateEmail
+from reachout.models.idempotency import IdempotencyRecord
+from reachout.models.project import Project, ProjectCandidate
+from reachout.models.team import InstanceSetting, Team
+from reachout.models.touchpoint import Batch, Touchpoint
+from reachout.models.user import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Batch",
+    "Candidate",
+    "CandidateEmail",
+    "IdempotencyRecord",
+    "InstanceSetting",
+    "Project",
+    "ProjectCandidate",
+    "Team",
+    "Touchpoint",
+    "User",
+]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reachout.models.base import Base, UTCDateTime, utcnow
+
+
+class Batch(Base):
+    """The touchpoints written by one bulk action, undone as a whole."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    initial: Mapped[int] = mapped_column(Integer, default=0)
+    follow_up: Mapped[int] = mapped_column(Integer, default=0)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+
+
+class Touchpoint(Base):
+    __tablename__ = "touchpoint"
+    __table_args__ = (
+        CheckConstraint("kind IN ('outreach', 'reply')", name="kind"),
+        CheckConstraint("channel IN ('email', 'inmail', 'text', 'call')", name="channel"),
+        CheckConstraint(
+            "(kind = 'outreach' AND designation IN ('initial', 'follow_up')"
+            " AND reply_status IS NULL)"
+            " OR (kind = 'reply' AND designation IS NULL AND designation_mode IS NULL)",
+            name="kind_fields",
+        ),
+        # A candidate's history in order: what Auto resolution and threads walk.
+        Index("ix_touchpoint_candidate_order", "candidate_id", "occurred_at", "id"),
+        Index("ix_touchpoint_team_occurred", "team_id", "occurred_at"),
+        Index("ix_touchpoint_batch_id", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    designation: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    designation_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reply_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id"), nullable=True
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batch.id", ondelete="SET NULL"), nullable=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
