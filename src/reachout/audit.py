@@ -1,0 +1,49 @@
+"""The audit log: every create, edit, delete and undo, with who and the record before/after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from reachout.models import AuditEvent, User
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The column values of an ORM object, JSON-ready."""
+    out: dict[str, Any] = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        value = getattr(obj, attr.key)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        out[attr.key] = value
+    return out
+
+
+def record(
+    session: Session,
+    *,
+    actor: User | None,
+    team_id: int,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            team_id=team_id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )

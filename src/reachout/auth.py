@@ -1,0 +1,25 @@
+"""Who is calling: the API's bearer-token dependency."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from reachout.errors import Unauthorized
+from reachout.kit.unit_of_work import SAFE_METHODS, get_session
+from reachout.models import User
+from reachout.users import service as users
+
+bearer = HTTPBearer(auto_error=False, description="A personal API token: `reachout token create`")
+
+
+def current_user(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    session: Session = Depends(get_session),
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send an API token: Authorization: Bearer <token>")
+    write = request.method not in SAFE_METHODS
+    return users.authenticate_token(session, credentials.credentials, write=write)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from reachout.auth import current_user
+from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
+from reachout.models import Team, User
+from reachout.problems import PROBLEM_RESPONSES
+from reachout.teams import service
+from reachout.teams.schemas import TeamRead, TeamUpdate
+
+router = APIRouter(tags=["team"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+
+
+@router.get("/team", response_model=TeamRead)
+def get_team(user: User = Depends(current_user)) -> Team:
+    """Your team's settings."""
+    return user.team
+
+
+@router.patch("/team", response_model=TeamRead)
+def update_team(
+    body: TeamUpdate, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> Team:
+    """Change the team's name, time zone or re-engagement window (admins only)."""
+    return service.update_team(session, actor=user, changes=body)

@@ -1,0 +1,74 @@
+"""Teams: creation (with their first admin) and settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reachout import audit
+from reachout.errors import Conflict, Forbidden, Invalid, NotFound
+from reachout.kit.time import is_time_zone
+from reachout.models import Team, User
+from reachout.models.enums import Role
+from reachout.teams.schemas import TeamUpdate
+from reachout.users import service as users
+
+
+def create_team(
+    session: Session,
+    *,
+    name: str,
+    admin_email: str,
+    admin_name: str | None = None,
+    admin_password: str,
+    time_zone: str = "UTC",
+) -> tuple[Team, User]:
+    name = name.strip()
+    if not name:
+        raise Invalid.on("name", "a team needs a name")
+    if not is_time_zone(time_zone):
+        raise Invalid.on("time_zone", f"unknown time zone {time_zone!r}")
+    existing = session.scalar(select(Team).where(Team.name == name))
+    if existing is not None:
+        raise Conflict(f"a team named {name!r} exists already", extra={"existing_id": existing.id})
+    team = Team(name=name, time_zone=time_zone)
+    session.add(team)
+    session.flush()
+    admin = users.add_user(
+        session,
+        team=team,
+        email=admin_email,
+        name=admin_name,
+        role=Role.admin,
+        password=admin_password,
+        actor=None,
+    )
+    return team, admin
+
+
+def get_team_by_name(session: Session, name: str) -> Team:
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        raise NotFound(f"no team named {name!r}")
+    return team
+
+
+def update_team(session: Session, *, actor: User, changes: TeamUpdate) -> Team:
+    if actor.role != Role.admin:
+        raise Forbidden("only an admin can change the team's settings")
+    team = actor.team
+    before = audit.snapshot(team)
+    for field in changes.model_fields_set:
+        setattr(team, field, getattr(changes, field))
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=team.id,
+        action="update",
+        entity_type="team",
+        entity_id=team.id,
+        before=before,
+        after=audit.snapshot(team),
+    )
+    return team

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from reachout.kit.time import as_utc
+from reachout.models.enums import (
+    Channel,
+    Designation,
+    DesignationChoice,
+    DesignationMode,
+    Kind,
+    ReplyStatus,
+    Source,
+)
+
+NOTE_MAX = 10_000
+
+UTCInstant = Annotated[datetime, AfterValidator(as_utc)]
+Note = Annotated[str, Field(max_length=NOTE_MAX, description="Plain text, up to 10,000 characters")]
+
+
+class _Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind = Kind.outreach
+    channel: Channel
+    designation: DesignationChoice | None = Field(
+        default=None, description="Outreach only: initial, follow_up, or auto (the default)"
+    )
+    reply_status: ReplyStatus | None = Field(default=None, description="Reply only")
+    note: Note | None = None
+    occurred_at: UTCInstant | None = Field(
+        default=None, description="ISO 8601; without an offset it is UTC; default now"
+    )
+
+    @field_validator("designation")
+    @classmethod
+    def _no_designation_on_reply(
+        cls, value: DesignationChoice | None, info: ValidationInfo
+    ) -> DesignationChoice | None:
+        if value is not None and info.data.get("kind") == Kind.reply:
+            raise ValueError("a reply has no designation")
+        return value
+
+    @field_validator("reply_status")
+    @classmethod
+    def _no_status_on_outreach(
+        cls, value: ReplyStatus | None, info: ValidationInfo
+    ) -> ReplyStatus | None:
+        if value is not None and info.data.get("kind", Kind.outreach) == Kind.outreach:
+            raise ValueError("only a reply has a reply status")
+        return value
+
+
+class TouchpointCreate(_Fields):
+    candidate_id: int
+    project_id: int | None = None
+    user_id: int | None = Field(default=None, description="Credited team member; default you")
+    on_behalf_of_user_id: int | None = None
+
+
+class TouchpointUpdate(BaseModel):
+    """Any of these fields; the kind and the candidate of a touchpoint never change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel | None = None
+    designation: DesignationChoice | None = None
+    reply_status: ReplyStatus | None = None
+    note: Note | None = None
+    occurred_at: UTCInstant | None = None
+    project_id: int | None = None
+    user_id: int | None = None
+    on_behalf_of_user_id: int | None = None
+
+
+class TouchpointRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    candidate_id: int
+    kind: Kind
+    channel: Channel
+    designation: Designation | None
+    designation_mode: DesignationMode | None
+    reply_status: ReplyStatus | None
+    note: str | None
+    occurred_at: datetime
+    project_id: int | None
+    user_id: int
+    on_behalf_of_user_id: int | None
+    created_by_id: int
+    created_at: datetime
+    updated_at: datetime | None
+    batch_id: int | None
+    source: Source
+
+
+class BulkCreate(_Fields):
+    """One set of fields for many candidates of a project."""
+
+    candidate_ids: list[int] | None = Field(
+        default=None, description="Candidates of the project; or use all: true"
+    )
+    all: bool = Field(
+        default=False, validate_default=True, description="Every candidate of the project"
+    )
+    user_id: int | None = None
+    on_behalf_of_user_id: int | None = None
+
+    @field_validator("all")
+    @classmethod
+    def _who(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("candidate_ids"):
+            raise ValueError("give candidate_ids or all: true, not both")
+        if not value and not info.data.get("candidate_ids"):
+            raise ValueError("name at least one candidate in candidate_ids, or send all: true")
+        return value
+
+
+class BulkResult(BaseModel):
+    batch_id: int
+    created: int
+    initial: int
+    follow_up: int
+
+
+class BatchRead(BulkResult):
+    model_config = ConfigDict(from_attributes=True)
+
+    project_id: int
+    created_by_id: int
+    created_at: datetime
+    undone_at: datetime | None

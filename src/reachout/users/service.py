@@ -1,0 +1,139 @@
+"""Users and their API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reachout import audit
+from reachout.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from reachout.kit import security
+from reachout.kit.time import now
+from reachout.models import ApiToken, Team, User
+from reachout.models.enums import Role
+
+# A token's last use is written at most this often, so reads stay reads.
+LAST_USED_PRECISION = timedelta(hours=1)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        raise Invalid.on("email", f"{email!r} is not an email address")
+    return email
+
+
+def add_user(
+    session: Session,
+    *,
+    team: Team,
+    email: str,
+    name: str | None,
+    role: Role,
+    password: str,
+    actor: User | None,
+) -> User:
+    if actor is not None and actor.role != Role.admin:
+        raise Forbidden("only an admin can add team members")
+    key = normalize_email(email)
+    existing = session.scalar(select(User).where(User.email == key))
+    if existing is not None:
+        raise Conflict(f"a user with email {key} exists already")
+    if len(password) < 8:
+        raise Invalid.on("password", "must be at least 8 characters")
+    user = User(
+        team=team,
+        email=key,
+        name=(name or key.split("@")[0]).strip(),
+        role=Role(role).value,
+        password_hash=security.hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=team.id,
+        action="create",
+        entity_type="user",
+        entity_id=user.id,
+        after={"email": user.email, "name": user.name, "role": user.role},
+    )
+    return user
+
+
+def get_user_by_email(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with email {email.strip()}")
+    return user
+
+
+def list_users(session: Session, *, actor: User) -> list[User]:
+    stmt = select(User).where(User.team_id == actor.team_id).order_by(User.id)
+    return list(session.scalars(stmt))
+
+
+def team_user_ids(session: Session, *, team_id: int) -> set[int]:
+    return set(session.scalars(select(User.id).where(User.team_id == team_id)))
+
+
+def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned once and only its hash is stored."""
+    secret = security.new_token()
+    token = ApiToken(
+        user_id=user.id,
+        label=label.strip(),
+        token_hash=security.hash_token(secret),
+        prefix=secret[:10],
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        team_id=user.team_id,
+        action="create",
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"label": token.label, "prefix": token.prefix},
+    )
+    return token, secret
+
+
+def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, *, user: User, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        audit.record(
+            session,
+            actor=user,
+            team_id=user.team_id,
+            action="revoke",
+            entity_type="api_token",
+            entity_id=token.id,
+        )
+
+
+def authenticate_token(session: Session, secret: str, *, write: bool) -> User:
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == security.hash_token(secret))
+    )
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("the API token is not valid")
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("the API token is not valid")
+    moment = now()
+    if write and (token.last_used_at is None or moment - token.last_used_at > LAST_USED_PRECISION):
+        token.last_used_at = moment
+    return user
