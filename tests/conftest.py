@@ -37,7 +37,7 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_url() -> str:
+def _postgres_url() -> tuple[str, str]:
     url = os.environ.get("REACHOUT_TEST_POSTGRES_URL")
     if not url:
         pytest.fail(
@@ -45,13 +45,23 @@ def _postgres_url() -> str:
             'start)"` (or set REACHOUT_TEST_DATABASES=sqlite to run on SQLite only)'
         )
     admin = make_url(url)
-    name = f"reachout_test_{_worker()}"
+    # One database per test process, so parallel runs (xdist workers, or two people) never meet.
+    name = f"reachout_test_{_worker()}_{os.getpid()}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return admin.set(database=name).render_as_string(hide_password=False)
+    return admin.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres(name: str) -> None:
+    engine = create_engine(
+        make_url(os.environ["REACHOUT_TEST_POSTGRES_URL"]), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -59,15 +69,18 @@ def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
     """A migrated database of each kind, shared by the tests of one worker."""
+    pg_name = None
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "reachout.db"
         url = f"sqlite:///{path}"
     else:
-        url = _postgres_url()
+        url, pg_name = _postgres_url()
     db = Database(Settings(database_url=url, pool_size=30))
     migrate.upgrade(db.engine)
     yield db
     db.dispose()
+    if pg_name:
+        _drop_postgres(pg_name)
 
 
 def _wipe(db: Database) -> None:
