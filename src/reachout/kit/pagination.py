@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -22,6 +23,13 @@ MAX_LIMIT = 500
 @dataclass
 class Page(Generic[T]):
     items: Sequence[T]
+    next_cursor: str | None
+
+
+class PageRead(BaseModel, Generic[T]):
+    """A page of a list: `next_cursor` is null on the last page."""
+
+    items: list[T]
     next_cursor: str | None
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.types import DateTime
 from reachout.models import Candidate
 
 
-def id_list(session: Session, ids: Sequence[int]) -> Select[tuple[int]]:
+def id_list(session: Session, ids: Sequence[int]) -> Select[Any]:
     """A one-column (`id`) SELECT over a list of integers, sent as a single parameter.
 
     Bulk requests carry up to 50,000 ids: more than either driver accepts as separate
@@ -57,18 +57,23 @@ def _shift_days_sqlite(element: shift_days, compiler: SQLCompiler, **kw: Any) ->
     return f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({days}) || ' days') || substr({ts}, 20))"
 
 
-def lock_candidates(session: Session, candidate_ids: Select[tuple[int]] | Sequence[int]) -> None:
+def lock_candidates(session: Session, candidate_ids: Select[Any] | Sequence[int]) -> None:
     """Serialise writers of these candidates' histories until the transaction ends.
 
     Auto designations are decided from the candidate's other touchpoints, so two transactions
     logging for one candidate at once must not both decide on a history without the other's
     row (SPEC §2 rule 5). PostgreSQL: row locks on the candidates, taken in id order so that
-    two bulk requests cannot deadlock. SQLite: nothing to do, a write transaction already holds
-    the database's write lock from its first statement (BEGIN IMMEDIATE, see reachout.db).
+    two bulk requests cannot deadlock; FOR NO KEY UPDATE, so inserts that merely reference a
+    candidate (its emails, memberships) are not held up. SQLite: nothing to do, a write
+    transaction already holds the database's write lock from its first statement (BEGIN
+    IMMEDIATE, see reachout.db).
     """
     if session.get_bind().dialect.name != "postgresql":
         return
     ids = candidate_ids if isinstance(candidate_ids, Select) else list(candidate_ids)
     session.execute(
-        select(Candidate.id).where(Candidate.id.in_(ids)).order_by(Candidate.id).with_for_update()
+        select(Candidate.id)
+        .where(Candidate.id.in_(ids))
+        .order_by(Candidate.id)
+        .with_for_update(key_share=True)
     ).all()

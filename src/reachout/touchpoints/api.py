@@ -1,3 +1,159 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from reachout.auth import current_user
+from reachout.kit.idempotency import fingerprint, respond_once
+from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
+from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
+from reachout.models import Batch, Touchpoint, User
+from reachout.models.enums import Channel, Kind
+from reachout.problems import PROBLEM_RESPONSES
+from reachout.touchpoints import bulk, service
+from reachout.touchpoints.schemas import (
+    BatchRead,
+    BulkCreate,
+    BulkResult,
+    TouchpointCreate,
+    TouchpointRead,
+    TouchpointUpdate,
+)
+
+router = APIRouter(tags=["touchpoints"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+
+IdempotencyKey = Header(
+    default=None,
+    alias="Idempotency-Key",
+    description="Repeat a POST with the same key and body to get the first answer back",
+)
+
+
+@router.post(
+    "/touchpoints",
+    response_model=TouchpointRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def log_touchpoint(
+    body: TouchpointCreate,
+    request: Request,
+    idempotency_key: str | None = IdempotencyKey,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> JSONResponse:
+    """Log one outreach or reply; an auto outreach answers with its resolved designation."""
+    return respond_once(
+        session,
+        user_id=user.id,
+        key=idempotency_key,
+        request_print=fingerprint("POST", request.url.path, body),
+        status_code=status.HTTP_201_CREATED,
+        run=lambda: TouchpointRead.model_validate(
+            service.log_touchpoint(session, actor=user, data=body)
+        ),
+    )
+
+
+@router.get("/touchpoints", response_model=PageRead[TouchpointRead])
+def list_touchpoints(
+    candidate_id: int | None = None,
+    project_id: int | None = None,
+    user_id: int | None = None,
+    kind: Kind | None = None,
+    channel: Channel | None = None,
+    occurred_from: datetime | None = Query(default=None, alias="from"),
+    occurred_to: datetime | None = Query(default=None, alias="to"),
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> PageRead[TouchpointRead]:
+    """Touchpoints of your team, oldest logged first; `from`/`to` bound `occurred_at`."""
+    page = service.list_touchpoints(
+        session,
+        actor=user,
+        candidate_id=candidate_id,
+        project_id=project_id,
+        user_id=user_id,
+        kind=kind,
+        channel=channel,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [TouchpointRead.model_validate(t) for t in page.items]
+    return PageRead[TouchpointRead](items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/touchpoints/{touchpoint_id}", response_model=TouchpointRead)
+def get_touchpoint(
+    touchpoint_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> Touchpoint:
+    """One touchpoint."""
+    return service.get_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
+
+
+@router.patch("/touchpoints/{touchpoint_id}", response_model=TouchpointRead)
+def update_touchpoint(
+    touchpoint_id: int,
+    body: TouchpointUpdate,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> Touchpoint:
+    """Edit a touchpoint you logged (admins: any); auto designations are resolved again."""
+    return service.update_touchpoint(session, actor=user, touchpoint_id=touchpoint_id, changes=body)
+
+
+@router.delete("/touchpoints/{touchpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_touchpoint(
+    touchpoint_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> None:
+    """Delete a touchpoint you logged (admins: any); it is kept in the audit log."""
+    service.delete_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
+
+
+@router.post(
+    "/projects/{project_id}/touchpoints/bulk",
+    response_model=BulkResult,
+    status_code=status.HTTP_201_CREATED,
+)
+def log_bulk(
+    project_id: int,
+    body: BulkCreate,
+    request: Request,
+    idempotency_key: str | None = IdempotencyKey,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> JSONResponse:
+    """Log one touchpoint for each chosen candidate of the project: all of them, or none."""
+    limit = request.app.state.settings.bulk_max_candidates
+    return respond_once(
+        session,
+        user_id=user.id,
+        key=idempotency_key,
+        request_print=fingerprint("POST", request.url.path, body),
+        status_code=status.HTTP_201_CREATED,
+        run=lambda: bulk.log_bulk(
+            session, actor=user, project_id=project_id, data=body, limit=limit
+        ),
+    )
+
+
+@router.get("/batches/{batch_id}", response_model=BatchRead)
+def get_batch(
+    batch_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> Batch:
+    """A bulk action and what it wrote."""
+    return bulk.get_batch(session, actor=user, batch_id=batch_id)
+
+
+@router.delete("/batches/{batch_id}", response_model=BatchRead)
+def undo_batch(
+    batch_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> Batch:
+    """Undo a bulk action: delete every touchpoint it wrote."""
+    return bulk.undo_batch(session, actor=user, batch_id=batch_id)

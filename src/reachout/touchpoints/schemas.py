@@ -135,10 +135,14 @@ class BulkResult(BaseModel):
     follow_up: int
 
 
-class BatchRead(BulkResult):
+class BatchRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: int
     project_id: int
+    created: int
+    initial: int
+    follow_up: int
     created_by_id: int
     created_at: datetime
     undone_at: datetime | None

@@ -1,0 +1,196 @@
+"""Bulk logging from a project and undo of a batch (SPEC §2 rule 7), in set-based SQL.
+
+A bulk request writes up to 50,000 touchpoints. It never builds ORM objects per candidate:
+the ids travel as one parameter, one INSERT ... SELECT writes the rows, and one UPDATE
+resolves every auto designation of the affected candidates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from reachout import audit
+from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from reachout.kit.sql import id_list, lock_candidates
+from reachout.kit.time import now
+from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
+from reachout.models.base import UTCDateTime
+from reachout.models.enums import Designation, Role, Source
+from reachout.projects.service import require_project
+from reachout.touchpoints.resolution import resolve_auto_designations
+from reachout.touchpoints.schemas import BulkCreate, BulkResult
+from reachout.touchpoints.service import check_references, designation_columns
+
+# How many offending ids the error's one-line detail spells out (`errors` lists them all).
+DETAIL_IDS = 10
+
+
+def _project_members(project_id: int) -> Select[Any]:
+    return (
+        select(ProjectCandidate.candidate_id)
+        .join(Candidate, Candidate.id == ProjectCandidate.candidate_id)
+        .where(ProjectCandidate.project_id == project_id, Candidate.deleted_at.is_(None))
+    )
+
+
+def _chosen_candidates(
+    session: Session, *, project_id: int, data: BulkCreate, limit: int
+) -> Select[Any]:
+    """The candidate ids to write for, checked to all be live members of the project."""
+    if data.all:
+        return _project_members(project_id)
+    ids = sorted(set(data.candidate_ids or []))
+    if len(ids) > limit:
+        raise Invalid.on("candidate_ids", f"at most {limit:,} candidates in one request")
+    chosen = id_list(session, ids).subquery("chosen")
+    strangers = list(
+        session.scalars(
+            select(chosen.c.id)
+            .where(chosen.c.id.not_in(_project_members(project_id)))
+            .order_by(chosen.c.id)
+        )
+    )
+    if strangers:
+        shown = ", ".join(str(i) for i in strangers[:DETAIL_IDS])
+        more = f" and {len(strangers) - DETAIL_IDS} more" if len(strangers) > DETAIL_IDS else ""
+        raise Invalid(
+            detail=f"not candidates of project {project_id}: {shown}{more}; nothing was logged",
+            errors=[FieldError("not a candidate of this project", id=i) for i in strangers],
+        )
+    return select(chosen.c.id)
+
+
+def log_bulk(
+    session: Session, *, actor: User, project_id: int, data: BulkCreate, limit: int = 50_000
+) -> BulkResult:
+    team_id = actor.team_id
+    require_project(session, team_id=team_id, project_id=project_id)
+    check_references(
+        session,
+        actor=actor,
+        project_id=None,
+        user_id=data.user_id,
+        on_behalf_of_user_id=data.on_behalf_of_user_id,
+    )
+    chosen = _chosen_candidates(session, project_id=project_id, data=data, limit=limit)
+    lock_candidates(session, chosen)
+    batch = Batch(team_id=team_id, project_id=project_id, created_by_id=actor.id)
+    session.add(batch)
+    session.flush()
+    _insert_rows(session, actor=actor, batch=batch, project_id=project_id, data=data, chosen=chosen)
+    in_batch = select(Touchpoint.candidate_id).where(Touchpoint.batch_id == batch.id)
+    resolve_auto_designations(
+        session, candidate_ids=in_batch, reengage_after_days=actor.team.reengage_after_days
+    )
+    counts = _count_batch(session, batch.id)
+    if counts["created"] == 0:
+        raise Invalid.on("candidate_ids", f"project {project_id} has no candidates to log for")
+    batch.created, batch.initial, batch.follow_up = (
+        counts["created"],
+        counts["initial"],
+        counts["follow_up"],
+    )
+    audit.record(
+        session,
+        actor=actor,
+        team_id=team_id,
+        action="create",
+        entity_type="batch",
+        entity_id=batch.id,
+        after={**data.model_dump(mode="json", exclude={"candidate_ids"}), **counts},
+    )
+    return BulkResult(batch_id=batch.id, **counts)
+
+
+def _insert_rows(
+    session: Session,
+    *,
+    actor: User,
+    batch: Batch,
+    project_id: int,
+    data: BulkCreate,
+    chosen: Select[Any],
+) -> None:
+    moment = now()
+    values: dict[str, Any] = {
+        "team_id": actor.team_id,
+        "kind": data.kind.value,
+        "channel": data.channel.value,
+        "reply_status": data.reply_status.value if data.reply_status else None,
+        "note": data.note,
+        "occurred_at": data.occurred_at or moment,
+        "project_id": project_id,
+        "user_id": data.user_id or actor.id,
+        "on_behalf_of_user_id": data.on_behalf_of_user_id,
+        "created_by_id": actor.id,
+        "created_at": moment,
+        "batch_id": batch.id,
+        "source": Source.manual.value,
+        **designation_columns(data.kind, data.designation),
+    }
+    ids = chosen.subquery("ids")
+    columns = ["candidate_id", *values]
+    constants = [
+        literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
+        for k, v in values.items()
+    ]
+    rows = select(ids.c[0], *constants)
+    session.execute(insert(Touchpoint).from_select(columns, rows))
+
+
+def _count_batch(session: Session, batch_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(Touchpoint.designation, func.count())
+        .where(Touchpoint.batch_id == batch_id, Touchpoint.deleted_at.is_(None))
+        .group_by(Touchpoint.designation)
+    ).all()
+    by = {designation: n for designation, n in rows}
+    return {
+        "created": sum(by.values()),
+        "initial": by.get(Designation.initial.value, 0),
+        "follow_up": by.get(Designation.follow_up.value, 0),
+    }
+
+
+def get_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.team_id != actor.team_id:
+        raise NotFound(f"batch {batch_id} not found")
+    return batch
+
+
+def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
+    """Delete every touchpoint of the batch and re-resolve the candidates it touched."""
+    batch = get_batch(session, actor=actor, batch_id=batch_id)
+    if actor.role != Role.admin and batch.created_by_id != actor.id:
+        raise Forbidden("you can only undo your own bulk actions (admins can undo any)")
+    if batch.undone_at is not None:
+        raise Conflict(f"batch {batch_id} was undone already")
+    in_batch = select(Touchpoint.candidate_id).where(Touchpoint.batch_id == batch.id)
+    lock_candidates(session, in_batch)
+    moment = now()
+    session.execute(
+        update(Touchpoint)
+        .where(and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)))
+        .values(deleted_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    resolve_auto_designations(
+        session, candidate_ids=in_batch, reengage_after_days=actor.team.reengage_after_days
+    )
+    batch.undone_at = moment
+    batch.undone_by_id = actor.id
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        action="undo",
+        entity_type="batch",
+        entity_id=batch.id,
+        before={"created": batch.created, "initial": batch.initial, "follow_up": batch.follow_up},
+    )
+    session.flush()
+    return batch

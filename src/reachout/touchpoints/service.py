@@ -1,0 +1,243 @@
+"""Logging, editing and deleting touchpoints one at a time (SPEC §2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from reachout import audit
+from reachout.candidates.service import require_candidate
+from reachout.errors import Forbidden, Invalid, NotFound
+from reachout.kit.pagination import Page, paginate
+from reachout.kit.sql import lock_candidates
+from reachout.kit.time import now
+from reachout.models import Touchpoint, User
+from reachout.models.enums import (
+    Channel,
+    Designation,
+    DesignationChoice,
+    DesignationMode,
+    Kind,
+    Role,
+    Source,
+)
+from reachout.projects.service import require_project
+from reachout.touchpoints.resolution import resolve_auto_designations
+from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
+
+
+def designation_columns(kind: Kind, choice: DesignationChoice | None) -> dict[str, str | None]:
+    """The stored designation and mode for what was asked. Auto rows get a placeholder that
+    `resolve_auto_designations` replaces in the same transaction."""
+    if kind == Kind.reply:
+        return {"designation": None, "designation_mode": None}
+    if choice is None or choice == DesignationChoice.auto:
+        return {"designation": Designation.follow_up.value, "designation_mode": "auto"}
+    return {"designation": choice.value, "designation_mode": DesignationMode.explicit.value}
+
+
+def require_team_user(session: Session, *, team_id: int, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.team_id != team_id:
+        raise Invalid.on(field, f"no team member with id {user_id}")
+    return user
+
+
+def check_references(
+    session: Session,
+    *,
+    actor: User,
+    project_id: int | None,
+    user_id: int | None,
+    on_behalf_of_user_id: int | None,
+) -> None:
+    """Ids in a body must name things of the caller's team: otherwise 422 naming the field."""
+    team_id = actor.team_id
+    if project_id is not None:
+        require_project(session, team_id=team_id, project_id=project_id, field="project_id")
+    if user_id is not None:
+        require_team_user(session, team_id=team_id, user_id=user_id, field="user_id")
+    if on_behalf_of_user_id is not None:
+        require_team_user(
+            session, team_id=team_id, user_id=on_behalf_of_user_id, field="on_behalf_of_user_id"
+        )
+
+
+def reresolve(session: Session, *, actor: User, candidate_id: int) -> None:
+    resolve_auto_designations(
+        session,
+        candidate_ids=[candidate_id],
+        reengage_after_days=actor.team.reengage_after_days,
+    )
+
+
+def log_touchpoint(
+    session: Session, *, actor: User, data: TouchpointCreate, source: Source = Source.manual
+) -> Touchpoint:
+    team_id = actor.team_id
+    require_candidate(
+        session, team_id=team_id, candidate_id=data.candidate_id, field="candidate_id"
+    )
+    check_references(
+        session,
+        actor=actor,
+        project_id=data.project_id,
+        user_id=data.user_id,
+        on_behalf_of_user_id=data.on_behalf_of_user_id,
+    )
+    lock_candidates(session, [data.candidate_id])
+    touchpoint = Touchpoint(
+        team_id=team_id,
+        candidate_id=data.candidate_id,
+        kind=data.kind.value,
+        channel=data.channel.value,
+        reply_status=data.reply_status.value if data.reply_status else None,
+        note=data.note,
+        occurred_at=data.occurred_at or now(),
+        project_id=data.project_id,
+        user_id=data.user_id or actor.id,
+        on_behalf_of_user_id=data.on_behalf_of_user_id,
+        created_by_id=actor.id,
+        source=source.value,
+        **designation_columns(data.kind, data.designation),
+    )
+    session.add(touchpoint)
+    session.flush()
+    reresolve(session, actor=actor, candidate_id=data.candidate_id)
+    session.refresh(touchpoint)
+    audit.record(
+        session,
+        actor=actor,
+        team_id=team_id,
+        action="create",
+        entity_type="touchpoint",
+        entity_id=touchpoint.id,
+        after=audit.snapshot(touchpoint),
+    )
+    return touchpoint
+
+
+def get_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
+    touchpoint = session.get(Touchpoint, touchpoint_id)
+    if touchpoint is None or touchpoint.team_id != actor.team_id or touchpoint.deleted_at:
+        raise NotFound(f"touchpoint {touchpoint_id} not found")
+    return touchpoint
+
+
+def _require_editable(actor: User, touchpoint: Touchpoint) -> None:
+    if actor.role != Role.admin and touchpoint.created_by_id != actor.id:
+        raise Forbidden("you can only change touchpoints you logged (admins can change any)")
+
+
+def _changed_columns(touchpoint: Touchpoint, changes: TouchpointUpdate) -> dict[str, Any]:
+    fields = changes.model_fields_set
+    kind = Kind(touchpoint.kind)
+    if kind == Kind.reply and changes.designation is not None:
+        raise Invalid.on("designation", "a reply has no designation")
+    if kind == Kind.outreach and changes.reply_status is not None:
+        raise Invalid.on("reply_status", "only a reply has a reply status")
+    values: dict[str, Any] = {}
+    for name in ("note", "project_id", "on_behalf_of_user_id"):
+        if name in fields:
+            values[name] = getattr(changes, name)
+    for name in ("channel", "occurred_at", "user_id"):
+        value = getattr(changes, name)
+        if name in fields and value is None:
+            raise Invalid.on(name, "cannot be empty")
+        if value is not None:
+            values[name] = value.value if isinstance(value, Channel) else value
+    if "reply_status" in fields:
+        values["reply_status"] = changes.reply_status.value if changes.reply_status else None
+    if "designation" in fields and kind == Kind.outreach:
+        values.update(designation_columns(kind, changes.designation))
+    return values
+
+
+def update_touchpoint(
+    session: Session, *, actor: User, touchpoint_id: int, changes: TouchpointUpdate
+) -> Touchpoint:
+    touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
+    _require_editable(actor, touchpoint)
+    values = _changed_columns(touchpoint, changes)
+    check_references(
+        session,
+        actor=actor,
+        project_id=values.get("project_id"),
+        user_id=values.get("user_id"),
+        on_behalf_of_user_id=values.get("on_behalf_of_user_id"),
+    )
+    lock_candidates(session, [touchpoint.candidate_id])
+    before = audit.snapshot(touchpoint)
+    for name, value in values.items():
+        setattr(touchpoint, name, value)
+    touchpoint.updated_at = now()
+    session.flush()
+    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id)
+    session.refresh(touchpoint)
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        action="update",
+        entity_type="touchpoint",
+        entity_id=touchpoint.id,
+        before=before,
+        after=audit.snapshot(touchpoint),
+    )
+    return touchpoint
+
+
+def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> None:
+    touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
+    _require_editable(actor, touchpoint)
+    lock_candidates(session, [touchpoint.candidate_id])
+    before = audit.snapshot(touchpoint)
+    touchpoint.deleted_at = now()
+    session.flush()
+    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id)
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        action="delete",
+        entity_type="touchpoint",
+        entity_id=touchpoint.id,
+        before=before,
+    )
+
+
+def list_touchpoints(
+    session: Session,
+    *,
+    actor: User,
+    candidate_id: int | None = None,
+    project_id: int | None = None,
+    user_id: int | None = None,
+    kind: Kind | None = None,
+    channel: Channel | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Touchpoint]:
+    stmt: Select[Any] = select(Touchpoint).where(
+        Touchpoint.team_id == actor.team_id, Touchpoint.deleted_at.is_(None)
+    )
+    filters = {
+        Touchpoint.candidate_id: candidate_id,
+        Touchpoint.project_id: project_id,
+        Touchpoint.user_id: user_id,
+        Touchpoint.kind: kind.value if kind else None,
+        Touchpoint.channel: channel.value if channel else None,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if occurred_from is not None:
+        stmt = stmt.where(Touchpoint.occurred_at >= occurred_from)
+    if occurred_to is not None:
+        stmt = stmt.where(Touchpoint.occurred_at <= occurred_to)
+    return paginate(session, stmt, id_column=Touchpoint.id, limit=limit, cursor=cursor)

@@ -1,0 +1,44 @@
+"""Shared steps for touchpoint tests: log through the service, read designations back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reachout.models import Touchpoint, User
+from reachout.models.enums import Channel, DesignationChoice, Kind
+from reachout.touchpoints import service
+from reachout.touchpoints.schemas import TouchpointCreate
+
+
+def log(
+    session: Session,
+    actor: User,
+    candidate_id: int,
+    at: datetime,
+    *,
+    designation: DesignationChoice | None = None,
+    kind: Kind = Kind.outreach,
+    channel: Channel = Channel.inmail,
+) -> Touchpoint:
+    data = TouchpointCreate(
+        candidate_id=candidate_id,
+        kind=kind,
+        channel=channel,
+        designation=designation,
+        occurred_at=at,
+    )
+    return service.log_touchpoint(session, actor=actor, data=data)
+
+
+def designations(session: Session, candidate_id: int) -> dict[int, str | None]:
+    """Live touchpoints of a candidate: id -> designation, as stored now."""
+    session.expire_all()
+    rows = session.execute(
+        select(Touchpoint.id, Touchpoint.designation).where(
+            Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None)
+        )
+    )
+    return {tp_id: d for tp_id, d in rows}
