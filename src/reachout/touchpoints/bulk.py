@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from reachout.kit.sql import id_list, lock_candidates
+from reachout.kit.sql import id_list, lock_team_histories
 from reachout.kit.time import now
 from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
 from reachout.models.base import UTCDateTime
-from reachout.models.enums import Designation, Role, Source
+from reachout.models.enums import Designation, DesignationMode, Role, Source
 from reachout.projects.service import require_project
-from reachout.touchpoints.resolution import resolve_auto_designations
+from reachout.touchpoints.resolution import (
+    designation_of_new_outreach,
+    resolve_auto_designations,
+)
 from reachout.touchpoints.schemas import BulkCreate, BulkResult
 from reachout.touchpoints.service import check_references, designation_columns
 
@@ -38,10 +41,10 @@ def _project_members(project_id: int) -> Select[Any]:
 
 def _chosen_candidates(
     session: Session, *, project_id: int, data: BulkCreate, limit: int
-) -> Select[Any]:
+) -> list[int]:
     """The candidate ids to write for, checked to all be live members of the project."""
     if data.all:
-        return _project_members(project_id)
+        return list(session.scalars(_project_members(project_id).order_by(Candidate.id)))
     ids = sorted(set(data.candidate_ids or []))
     if len(ids) > limit:
         raise Invalid.on("candidate_ids", f"at most {limit:,} candidates in one request")
@@ -60,7 +63,7 @@ def _chosen_candidates(
             detail=f"not candidates of project {project_id}: {shown}{more}; nothing was logged",
             errors=[FieldError("not a candidate of this project", id=i) for i in strangers],
         )
-    return select(chosen.c.id)
+    return ids
 
 
 def log_bulk(
@@ -68,6 +71,7 @@ def log_bulk(
 ) -> BulkResult:
     team_id = actor.team_id
     require_project(session, team_id=team_id, project_id=project_id)
+    lock_team_histories(session, team_id=team_id)
     check_references(
         session,
         actor=actor,
@@ -76,18 +80,16 @@ def log_bulk(
         on_behalf_of_user_id=data.on_behalf_of_user_id,
     )
     chosen = _chosen_candidates(session, project_id=project_id, data=data, limit=limit)
-    lock_candidates(session, chosen)
+    if not chosen:
+        raise Invalid.on("all", f"project {project_id} has no candidates to log for")
     batch = Batch(team_id=team_id, project_id=project_id, created_by_id=actor.id)
     session.add(batch)
     session.flush()
     _insert_rows(session, actor=actor, batch=batch, project_id=project_id, data=data, chosen=chosen)
-    in_batch = select(Touchpoint.candidate_id).where(Touchpoint.batch_id == batch.id)
     resolve_auto_designations(
-        session, candidate_ids=in_batch, reengage_after_days=actor.team.reengage_after_days
+        session, candidate_ids=chosen, reengage_after_days=actor.team.reengage_after_days
     )
     counts = _count_batch(session, batch.id)
-    if counts["created"] == 0:
-        raise Invalid.on("candidate_ids", f"project {project_id} has no candidates to log for")
     batch.created, batch.initial, batch.follow_up = (
         counts["created"],
         counts["initial"],
@@ -112,7 +114,7 @@ def _insert_rows(
     batch: Batch,
     project_id: int,
     data: BulkCreate,
-    chosen: Select[Any],
+    chosen: list[int],
 ) -> None:
     moment = now()
     values: dict[str, Any] = {
@@ -131,13 +133,17 @@ def _insert_rows(
         "source": Source.manual.value,
         **designation_columns(data.kind, data.designation),
     }
-    ids = chosen.subquery("ids")
-    columns = ["candidate_id", *values]
-    constants = [
-        literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
+    ids = id_list(session, chosen).subquery("ids")
+    constants: dict[str, ColumnElement[Any]] = {
+        k: literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
         for k, v in values.items()
-    ]
-    rows = select(ids.c[0], *constants)
+    }
+    if values["designation_mode"] == DesignationMode.auto.value:
+        constants["designation"] = designation_of_new_outreach(
+            ids.c.id, constants["occurred_at"], actor.team.reengage_after_days
+        )
+    columns = ["candidate_id", *constants]
+    rows = select(ids.c.id, *constants.values())
     session.execute(insert(Touchpoint).from_select(columns, rows))
 
 
@@ -169,8 +175,14 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         raise Forbidden("you can only undo your own bulk actions (admins can undo any)")
     if batch.undone_at is not None:
         raise Conflict(f"batch {batch_id} was undone already")
-    in_batch = select(Touchpoint.candidate_id).where(Touchpoint.batch_id == batch.id)
-    lock_candidates(session, in_batch)
+    in_batch = list(
+        session.scalars(
+            select(Touchpoint.candidate_id)
+            .where(Touchpoint.batch_id == batch.id)
+            .order_by(Touchpoint.candidate_id)
+        )
+    )
+    lock_team_histories(session, team_id=actor.team_id)
     moment = now()
     session.execute(
         update(Touchpoint)

@@ -1,10 +1,15 @@
 """Auto designations (SPEC §2 rules 3-4), decided in SQL for any number of candidates at once.
 
 One statement serves every change to a history (a single log, a bulk of 50,000, an edit, a
-delete, an undo): it walks each affected candidate's live outreach in (occurred_at, id) order
-and sets every `auto` row to `initial` when no outreach precedes it, or when the team's
-re-engagement window is on and the preceding outreach is more than N days older, else to
-`follow_up`. Only rows whose value changes are written.
+delete, an undo): each live `auto` outreach of the affected candidates becomes `initial` when
+no live outreach precedes it in (occurred_at, id) order, or when the team's re-engagement
+window is on and the preceding outreach is more than N days older; else `follow_up`. Only
+rows whose value changes are written.
+
+The preceding outreach is a correlated lookup on the (candidate_id, occurred_at, id) index
+rather than a window over a join: its plan is the same whether or not PostgreSQL has
+statistics for rows this transaction has just written (a window-over-join form was planned as
+a quadratic nested loop on a fresh table, seconds for a 10,000-row bulk).
 """
 
 from __future__ import annotations
@@ -12,51 +17,83 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
-from reachout.kit.sql import shift_days
+from reachout.kit.sql import in_id_list, shift_days
 from reachout.models import Touchpoint
 from reachout.models.enums import Designation, DesignationMode, Kind
+
+
+def _starts_thread(
+    prev_at: ColumnElement[Any], at: ColumnElement[Any] | Any, reengage_after_days: int | None
+) -> ColumnElement[str]:
+    starts: ColumnElement[bool] = prev_at.is_(None)
+    if reengage_after_days is not None:
+        starts = or_(starts, prev_at < shift_days(at, -reengage_after_days))
+    return case((starts, Designation.initial.value), else_=Designation.follow_up.value)
+
+
+def _live_outreach(alias: type[Touchpoint], candidate_id: ColumnElement[int] | Any) -> Select[Any]:
+    return select(alias.occurred_at).where(
+        alias.candidate_id == candidate_id,
+        alias.kind == Kind.outreach.value,
+        alias.deleted_at.is_(None),
+    )
+
+
+def designation_of_new_outreach(
+    candidate_id: ColumnElement[int], at: ColumnElement[Any], reengage_after_days: int | None
+) -> ColumnElement[str]:
+    """The auto designation of an outreach about to be inserted at `at`.
+
+    A new row's id is larger than every id there is, so the outreach before it are those at
+    `at` or earlier. Used by bulk inserts, so that the rows are written once, already right.
+    """
+    prev = aliased(Touchpoint, name="prev")
+    prev_at = (
+        _live_outreach(prev, candidate_id)
+        .where(prev.occurred_at <= at)
+        .order_by(prev.occurred_at.desc(), prev.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return _starts_thread(prev_at, at, reengage_after_days)
 
 
 def resolve_auto_designations(
     session: Session,
     *,
-    candidate_ids: Select[Any] | Sequence[int],
+    candidate_ids: Sequence[int],
     reengage_after_days: int | None,
 ) -> None:
-    ids = candidate_ids if isinstance(candidate_ids, Select) else list(candidate_ids)
+    """Set every live auto outreach of these candidates to what its history says now."""
+    if not candidate_ids:
+        return
     tp = Touchpoint
-    ordered = (
-        select(
-            tp.id.label("id"),
-            tp.designation_mode.label("mode"),
-            tp.occurred_at.label("at"),
-            func.lag(tp.occurred_at)
-            .over(partition_by=tp.candidate_id, order_by=(tp.occurred_at, tp.id))
-            .label("prev_at"),
-        )
+    prev = aliased(Touchpoint, name="prev")
+    prev_at = (
+        _live_outreach(prev, tp.candidate_id)
         .where(
-            tp.candidate_id.in_(ids),
-            tp.kind == Kind.outreach.value,
-            tp.deleted_at.is_(None),
+            or_(
+                prev.occurred_at < tp.occurred_at,
+                and_(prev.occurred_at == tp.occurred_at, prev.id < tp.id),
+            ),
         )
-        .subquery("ordered")
+        .order_by(prev.occurred_at.desc(), prev.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    starts_thread: ColumnElement[bool] = ordered.c.prev_at.is_(None)
-    if reengage_after_days is not None:
-        silence = ordered.c.prev_at < shift_days(ordered.c.at, -reengage_after_days)
-        starts_thread = or_(starts_thread, silence)
-    resolved = case((starts_thread, Designation.initial.value), else_=Designation.follow_up.value)
-    stmt = (
+    resolved = _starts_thread(prev_at, tp.occurred_at, reengage_after_days)
+    session.execute(
         update(tp)
         .where(
-            tp.id == ordered.c.id,
-            ordered.c.mode == DesignationMode.auto.value,
+            in_id_list(session, tp.candidate_id, candidate_ids),
+            tp.kind == Kind.outreach.value,
+            tp.deleted_at.is_(None),
+            tp.designation_mode == DesignationMode.auto.value,
             tp.designation != resolved,
         )
         .values(designation=resolved)
         .execution_options(synchronize_session=False)
     )
-    session.execute(stmt)

@@ -88,7 +88,7 @@ def log_touchpoint(
         user_id=data.user_id,
         on_behalf_of_user_id=data.on_behalf_of_user_id,
     )
-    lock_candidates(session, [data.candidate_id])
+    lock_candidates(session, team_id=team_id, candidate_id=data.candidate_id)
     touchpoint = Touchpoint(
         team_id=team_id,
         candidate_id=data.candidate_id,
@@ -169,7 +169,7 @@ def update_touchpoint(
         user_id=values.get("user_id"),
         on_behalf_of_user_id=values.get("on_behalf_of_user_id"),
     )
-    lock_candidates(session, [touchpoint.candidate_id])
+    lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
     for name, value in values.items():
         setattr(touchpoint, name, value)
@@ -193,7 +193,7 @@ def update_touchpoint(
 def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> None:
     touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
     _require_editable(actor, touchpoint)
-    lock_candidates(session, [touchpoint.candidate_id])
+    lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
     touchpoint.deleted_at = now()
     session.flush()

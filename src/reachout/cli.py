@@ -1,0 +1,287 @@
+"""The `reachout` command: serve the app, migrate the database, create teams, users and tokens.
+
+Every command reads `REACHOUT_*` settings from the environment and runs in one transaction.
+Errors a user can cause (bad input, a missing team, a database that cannot be reached) are
+reported by `main()` as one `error: ...` line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import pydantic
+import typer
+import uvicorn
+from alembic.script import ScriptDirectory
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from reachout import __version__, migrate
+from reachout.config import Settings
+from reachout.db import Database
+from reachout.errors import ReachoutError
+from reachout.instance import ensure_secret_key
+from reachout.kit.security import new_password
+from reachout.models.enums import Role
+from reachout.teams.service import create_team, get_team_by_name
+from reachout.users.service import add_user, create_token, get_user_by_email
+
+app = typer.Typer(
+    help="Reachout: the ledger of every recruiting touchpoint, and its outreach statistics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    # Plain click output: a usage error ends in one `Error: ...` line instead of a drawn box.
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+team_app = typer.Typer(help="Manage teams.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage team members.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(team_app, name="team")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+# Progress bars go to stderr, so stdout carries only what a script may want to read.
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def main() -> None:
+    """Entry point of the `reachout` console script: run a command, report errors in one line."""
+    try:
+        app(prog_name="reachout")
+    except ReachoutError as exc:
+        _fail(str(exc))
+    except pydantic.ValidationError as exc:
+        _fail(_validation_problem(exc))
+    except SQLAlchemyError as exc:
+        _fail(_database_problem(exc))
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(1)
+
+
+def _validation_problem(exc: pydantic.ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if exc.title == Settings.__name__:
+        where = "REACHOUT_" + where.upper()  # the environment variable the value came from
+    return f"{where}: {first['msg']}"
+
+
+def _database_problem(exc: SQLAlchemyError) -> str:
+    if isinstance(exc, ArgumentError):
+        return f"REACHOUT_DATABASE_URL is not a usable database URL: {exc}"
+    # The driver's own message, first line only: SQLAlchemy appends the SQL and a help link.
+    reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip().splitlines()
+    url = _display_url(Settings().database_url)
+    return f"database {url}: {reason[0] if reason else type(exc).__name__}"
+
+
+def _display_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"reachout {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Reachout: the ledger of every recruiting touchpoint, and its outreach statistics."""
+
+
+@contextmanager
+def _database(*, require_schema: bool = True) -> Iterator[Database]:
+    db = Database(Settings())
+    try:
+        if require_schema:
+            _check_schema(db)
+        yield db
+    finally:
+        db.dispose()
+
+
+def _check_schema(db: Database) -> None:
+    current = migrate.current_revision(db.engine)
+    head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    if current != head:
+        at = f"revision {current}" if current else "no schema yet"
+        url = _display_url(db.settings.database_url)
+        raise ReachoutError(
+            f"database {url} has {at} (this version needs {head}): run `reachout db upgrade`"
+        )
+
+
+def _password(given: str | None) -> tuple[str, bool]:
+    """The password to set, and whether it was generated (so it must be shown)."""
+    if given:
+        return given, False
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True), False
+    return new_password(), True
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes.", min=1)] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Fill an empty database with a demo team first.")
+    ] = False,
+) -> None:
+    """Apply pending migrations, then serve the web app and the API."""
+    with _database(require_schema=False) as db:
+        before, after = migrate.upgrade(db.engine)
+        if before != after:
+            typer.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+        with db.unit_of_work() as session:
+            ensure_secret_key(session, db.settings)
+        if demo:
+            _load_demo(db)
+    base = f"http://{_url_host(host)}:{port}"
+    typer.echo(f"Reachout is starting on {base} (API docs: {base}/api/docs)")
+    sys.stdout.flush()
+    # An import string and a factory, so that each worker process builds its own app (and its
+    # own database pool) from the same REACHOUT_* environment.
+    uvicorn.run("reachout.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _load_demo(db: Database) -> None:
+    # Imported here: the demo pulls in every domain's services, which no other command needs.
+    from reachout.demo import load_demo_if_empty
+
+    progress = Progress(
+        TextColumn("Loading demo data"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
+    task = progress.add_task("demo", total=None)
+    with progress, db.unit_of_work() as session:
+        demo = load_demo_if_empty(
+            session, progress=lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    if demo is None:
+        typer.echo("The database has teams already: demo data was not added.")
+        return
+    typer.echo(
+        f"Demo team {demo.team_name!r}: {demo.candidates} candidates, {demo.projects} projects, "
+        f"{demo.touchpoints} touchpoints."
+    )
+    typer.echo(f"Sign in as: {demo.email}")
+    typer.echo(f"Password:   {demo.password}")
+    typer.echo(f"API token:  {demo.token}")
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+# --- db --------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations to the database."""
+    with _database(require_schema=False) as db:
+        before, after = migrate.upgrade(db.engine)
+    if before == after:
+        typer.echo(f"Database is up to date (revision {after}).")
+    else:
+        typer.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+
+
+# --- team, user, token -----------------------------------------------------------------------
+
+
+@team_app.command("create")
+def team_create(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The team's name.")],
+    admin_email: Annotated[str, typer.Option(help="Email of the team's first admin.")],
+    admin_name: Annotated[str | None, typer.Option(help="The admin's name.")] = None,
+    time_zone: Annotated[str, typer.Option(help="IANA time zone for stats dates.")] = "UTC",
+    password: Annotated[
+        str | None, typer.Option(help="The admin's password (prompted, or generated).")
+    ] = None,
+) -> None:
+    """Create a team and its first admin."""
+    with _database() as db:
+        secret, generated = _password(password)
+        with db.unit_of_work() as session:
+            team, admin = create_team(
+                session,
+                name=name,
+                admin_email=admin_email,
+                admin_name=admin_name,
+                admin_password=secret,
+                time_zone=time_zone,
+            )
+    typer.echo(f"Created team {team.name!r} (id {team.id}) with admin {admin.email}.")
+    if generated:
+        typer.echo(f"Password: {secret}")
+
+
+@user_app.command("add")
+def user_add(
+    team: Annotated[str, typer.Option(help="The team's name.")],
+    email: Annotated[str, typer.Option(help="The new member's email (their sign-in).")],
+    name: Annotated[str | None, typer.Option(help="Their name.")] = None,
+    role: Annotated[Role, typer.Option(help="Their role.")] = Role.member,
+    password: Annotated[
+        str | None, typer.Option(help="Their password (prompted, or generated).")
+    ] = None,
+) -> None:
+    """Add a member to a team."""
+    with _database() as db:
+        secret, generated = _password(password)
+        with db.unit_of_work() as session:
+            user = add_user(
+                session,
+                team=get_team_by_name(session, team),
+                email=email,
+                name=name,
+                role=role,
+                password=secret,
+                actor=None,
+            )
+    typer.echo(f"Added {user.email} to {user.team.name!r} as {user.role} (id {user.id}).")
+    if generated:
+        typer.echo(f"Password: {secret}")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Create an API token and print it (alone, so scripts can capture it)."""
+    with _database() as db, db.unit_of_work() as session:
+        _, secret = create_token(session, user=get_user_by_email(session, email), label=label)
+    typer.echo(secret)
