@@ -1,3 +1,75 @@
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy.orm import Session
+
+from reachout.auth import current_user
+from reachout.candidates import service
+from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
+from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
+from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
+from reachout.models import User
+from reachout.problems import PROBLEM_RESPONSES
+
+router = APIRouter(tags=["candidates"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+
+
+@router.post("/candidates", response_model=CandidateRead, status_code=status.HTTP_201_CREATED)
+def create_candidate(
+    body: CandidateCreate,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> CandidateRead:
+    """Add a candidate; an email or LinkedIn URL your team has already answers 409."""
+    candidate = service.create_candidate(session, actor=user, data=body)
+    return service.read_candidate(session, candidate)
+
+
+@router.get("/candidates", response_model=PageRead[CandidateRead])
+def list_candidates(
+    q: str | None = Query(
+        default=None, max_length=200, description="Part of a name, email, company or title"
+    ),
+    project_id: int | None = Query(default=None, description="Only this project's candidates"),
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> PageRead[CandidateRead]:
+    """Your team's candidates, oldest first."""
+    page = service.list_candidates(
+        session, actor=user, q=q, project_id=project_id, limit=limit, cursor=cursor
+    )
+    items = service.read_candidates(session, page.items)
+    return PageRead[CandidateRead](items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/candidates/{candidate_id}", response_model=CandidateRead)
+def get_candidate(
+    candidate_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> CandidateRead:
+    """One candidate."""
+    candidate = service.get_candidate(session, actor=user, candidate_id=candidate_id)
+    return service.read_candidate(session, candidate)
+
+
+@router.patch("/candidates/{candidate_id}", response_model=CandidateRead)
+def update_candidate(
+    candidate_id: int,
+    body: CandidateUpdate,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> CandidateRead:
+    """Change any of a candidate's fields; `emails` replaces the whole list."""
+    candidate = service.update_candidate(
+        session, actor=user, candidate_id=candidate_id, changes=body
+    )
+    return service.read_candidate(session, candidate)
+
+
+@router.delete("/candidates/{candidate_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_candidate(
+    candidate_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> None:
+    """Delete a candidate and their touchpoints; their email and LinkedIn URL become free."""
+    service.delete_candidate(session, actor=user, candidate_id=candidate_id)

@@ -13,6 +13,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reachout.errors import Invalid
+from reachout.kit.types import MAX_ID
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         after = json.loads(base64.urlsafe_b64decode(padded))["after"]
-        if not isinstance(after, int):
+        if not isinstance(after, int) or not 0 <= after <= MAX_ID:
             raise ValueError
         return after
     except (ValueError, KeyError, TypeError) as exc:

@@ -16,6 +16,7 @@ from reachout import audit
 from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from reachout.kit.sql import id_list, lock_team_histories
 from reachout.kit.time import now
+from reachout.kit.types import is_db_id
 from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Role, Source
@@ -162,7 +163,7 @@ def _count_batch(session: Session, batch_id: int) -> dict[str, int]:
 
 
 def get_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
-    batch = session.get(Batch, batch_id)
+    batch = session.get(Batch, batch_id) if is_db_id(batch_id) else None
     if batch is None or batch.team_id != actor.team_id:
         raise NotFound(f"batch {batch_id} not found")
     return batch

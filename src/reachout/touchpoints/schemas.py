@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from reachout.kit.time import as_utc
+from reachout.kit.types import DbId, no_nul
 from reachout.models.enums import (
     Channel,
     Designation,
@@ -26,7 +27,11 @@ from reachout.models.enums import (
 NOTE_MAX = 10_000
 
 UTCInstant = Annotated[datetime, AfterValidator(as_utc)]
-Note = Annotated[str, Field(max_length=NOTE_MAX, description="Plain text, up to 10,000 characters")]
+Note = Annotated[
+    str,
+    Field(max_length=NOTE_MAX, description="Plain text, up to 10,000 characters"),
+    AfterValidator(no_nul),
+]
 
 
 class _Fields(BaseModel):
@@ -63,10 +68,10 @@ class _Fields(BaseModel):
 
 
 class TouchpointCreate(_Fields):
-    candidate_id: int
-    project_id: int | None = None
-    user_id: int | None = Field(default=None, description="Credited team member; default you")
-    on_behalf_of_user_id: int | None = None
+    candidate_id: DbId
+    project_id: DbId | None = None
+    user_id: DbId | None = Field(default=None, description="Credited team member; default you")
+    on_behalf_of_user_id: DbId | None = None
 
 
 class TouchpointUpdate(BaseModel):
@@ -79,9 +84,9 @@ class TouchpointUpdate(BaseModel):
     reply_status: ReplyStatus | None = None
     note: Note | None = None
     occurred_at: UTCInstant | None = None
-    project_id: int | None = None
-    user_id: int | None = None
-    on_behalf_of_user_id: int | None = None
+    project_id: DbId | None = None
+    user_id: DbId | None = None
+    on_behalf_of_user_id: DbId | None = None
 
 
 class TouchpointRead(BaseModel):
@@ -109,14 +114,14 @@ class TouchpointRead(BaseModel):
 class BulkCreate(_Fields):
     """One set of fields for many candidates of a project."""
 
-    candidate_ids: list[int] | None = Field(
+    candidate_ids: list[DbId] | None = Field(
         default=None, description="Candidates of the project; or use all: true"
     )
     all: bool = Field(
         default=False, validate_default=True, description="Every candidate of the project"
     )
-    user_id: int | None = None
-    on_behalf_of_user_id: int | None = None
+    user_id: DbId | None = None
+    on_behalf_of_user_id: DbId | None = None
 
     @field_validator("all")
     @classmethod

@@ -14,6 +14,7 @@ from reachout.errors import Forbidden, Invalid, NotFound
 from reachout.kit.pagination import Page, paginate
 from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
+from reachout.kit.types import is_db_id
 from reachout.models import Touchpoint, User
 from reachout.models.enums import (
     Channel,
@@ -40,7 +41,7 @@ def designation_columns(kind: Kind, choice: DesignationChoice | None) -> dict[st
 
 
 def require_team_user(session: Session, *, team_id: int, user_id: int, field: str) -> User:
-    user = session.get(User, user_id)
+    user = session.get(User, user_id) if is_db_id(user_id) else None
     if user is None or user.team_id != team_id:
         raise Invalid.on(field, f"no team member with id {user_id}")
     return user
@@ -121,7 +122,7 @@ def log_touchpoint(
 
 
 def get_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
-    touchpoint = session.get(Touchpoint, touchpoint_id)
+    touchpoint = session.get(Touchpoint, touchpoint_id) if is_db_id(touchpoint_id) else None
     if touchpoint is None or touchpoint.team_id != actor.team_id or touchpoint.deleted_at:
         raise NotFound(f"touchpoint {touchpoint_id} not found")
     return touchpoint

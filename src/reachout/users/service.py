@@ -11,6 +11,7 @@ from reachout import audit
 from reachout.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from reachout.kit import security
 from reachout.kit.time import now
+from reachout.kit.types import is_db_id
 from reachout.models import ApiToken, Team, User
 from reachout.models.enums import Role
 
@@ -109,7 +110,7 @@ def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
 
 
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
-    token = session.get(ApiToken, token_id)
+    token = session.get(ApiToken, token_id) if is_db_id(token_id) else None
     if token is None or token.user_id != user.id:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:

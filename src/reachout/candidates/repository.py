@@ -1,0 +1,97 @@
+"""The candidate queries the service builds on; portable across SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
+
+from reachout.models import Candidate, CandidateEmail, ProjectCandidate
+
+
+def is_live_in_team(team_id: int) -> ColumnElement[bool]:
+    return and_(Candidate.team_id == team_id, Candidate.deleted_at.is_(None))
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE ... ESCAPE '\\', with the user's own % and _ matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matches(q: str) -> ColumnElement[bool]:
+    """Name, email, company or title contains `q`, ignoring case.
+
+    Both sides are lower-cased by the database, not Python, so the two always agree (SQLite's
+    lower() folds ASCII only; PostgreSQL's folds all of Unicode).
+    """
+    pattern = func.lower(literal(like_pattern(q)))
+
+    def contains(column: QueryableAttribute[str | None]) -> ColumnElement[bool]:
+        return func.lower(column).like(pattern, escape="\\")
+
+    has_email = exists().where(
+        CandidateEmail.candidate_id == Candidate.id, contains(CandidateEmail.email_key)
+    )
+    return or_(
+        contains(Candidate.name), contains(Candidate.company), contains(Candidate.title), has_email
+    )
+
+
+def in_project(project_id: int) -> ColumnElement[bool]:
+    return exists().where(
+        ProjectCandidate.candidate_id == Candidate.id, ProjectCandidate.project_id == project_id
+    )
+
+
+def owner_of_email(
+    session: Session, *, team_id: int, keys: Collection[str], other_than: int | None
+) -> tuple[int, str] | None:
+    """A candidate of the team (not `other_than`) that has one of these email keys."""
+    if not keys:
+        return None
+    stmt = select(CandidateEmail.candidate_id, CandidateEmail.email_key).where(
+        CandidateEmail.team_id == team_id, CandidateEmail.email_key.in_(keys)
+    )
+    if other_than is not None:
+        stmt = stmt.where(CandidateEmail.candidate_id != other_than)
+    row = session.execute(stmt.order_by(CandidateEmail.candidate_id).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def owner_of_linkedin(
+    session: Session, *, team_id: int, key: str | None, other_than: int | None
+) -> int | None:
+    if key is None:
+        return None
+    stmt = select(Candidate.id).where(Candidate.team_id == team_id, Candidate.linkedin_key == key)
+    if other_than is not None:
+        stmt = stmt.where(Candidate.id != other_than)
+    return session.scalar(stmt.limit(1))
+
+
+def strangers(session: Session, *, team_id: int, ids: Select[Any]) -> list[int]:
+    """The ids among `ids` that are not live candidates of the team, each once, in order."""
+    wanted = ids.subquery("wanted")
+    wanted_id = wanted.c[0]
+    known = exists().where(Candidate.id == wanted_id, is_live_in_team(team_id))
+    stmt = select(wanted_id).where(~known).distinct().order_by(wanted_id)
+    return list(session.scalars(stmt))
+
+
+def project_ids_of(session: Session, candidate_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Each candidate's projects, in id order (for a page of candidates: a short IN list)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    if not candidate_ids:
+        return out
+    rows = session.execute(
+        select(ProjectCandidate.candidate_id, ProjectCandidate.project_id)
+        .where(ProjectCandidate.candidate_id.in_(candidate_ids))
+        .order_by(ProjectCandidate.project_id)
+    )
+    for candidate_id, project_id in rows:
+        out[candidate_id].append(project_id)
+    return out

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from reachout.kit.types import DbId, no_nul
+from reachout.models import Candidate
+
+EMAILS_MAX = 20
+
+
+def _text(max_length: int, *, min_length: int = 0) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Name = Annotated[str, _text(200, min_length=1), AfterValidator(no_nul)]
+Text200 = Annotated[str, _text(200), AfterValidator(no_nul)]
+CandidateId = DbId
+
+
+class _CandidateFields(BaseModel):
+    """The optional fields of a candidate; blank text is stored as null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: Annotated[str, _text(64), AfterValidator(no_nul)] | None = None
+    linkedin_url: Annotated[str, _text(500), AfterValidator(no_nul)] | None = Field(
+        default=None, description="Unique in your team, whatever its spelling (case, www., /)"
+    )
+    title: Text200 | None = None
+    company: Text200 | None = None
+    location: Text200 | None = None
+
+    @field_validator("phone", "linkedin_url", "title", "company", "location")
+    @classmethod
+    def _blank_is_null(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class CandidateCreate(_CandidateFields):
+    name: Name
+    emails: list[EmailStr] = Field(
+        default=[],
+        max_length=EMAILS_MAX,
+        description="The first is the primary; each is unique in your team (case-insensitive)",
+    )
+
+
+class CandidateUpdate(_CandidateFields):
+    """Any of these fields; `emails` replaces the whole list."""
+
+    name: Name | None = None
+    emails: list[EmailStr] | None = Field(default=None, max_length=EMAILS_MAX)
+
+    @field_validator("name")
+    @classmethod
+    def _name_stays(cls, value: str | None) -> str:
+        # Only runs for a name that was sent: leaving it out keeps it, null cannot clear it.
+        if value is None:
+            raise ValueError("a candidate needs a name")
+        return value
+
+
+class CandidateRead(BaseModel):
+    id: int
+    name: str
+    emails: list[str]
+    primary_email: str | None
+    phone: str | None
+    linkedin_url: str | None
+    title: str | None
+    company: str | None
+    location: str | None
+    project_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, candidate: Candidate, *, project_ids: list[int]) -> CandidateRead:
+        emails = [e.email for e in candidate.emails]
+        return cls(
+            id=candidate.id,
+            name=candidate.name,
+            emails=emails,
+            primary_email=emails[0] if emails else None,
+            phone=candidate.phone,
+            linkedin_url=candidate.linkedin_url,
+            title=candidate.title,
+            company=candidate.company,
+            location=candidate.location,
+            project_ids=project_ids,
+            created_at=candidate.created_at,
+            updated_at=candidate.updated_at,
+        )

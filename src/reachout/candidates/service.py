@@ -1,0 +1,252 @@
+"""Candidates: the people being recruited, unique in a team by email and by LinkedIn URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from reachout import audit
+from reachout.candidates import repository
+from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
+from reachout.errors import Conflict, FieldError, Invalid, NotFound
+from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
+from reachout.kit.sql import lock_candidates
+from reachout.kit.time import now
+from reachout.kit.types import is_db_id
+from reachout.models import Candidate, CandidateEmail, Touchpoint, User
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:/*")
+# How many offending ids an error's one-line detail spells out (`errors` lists them all).
+DETAIL_IDS = 10
+
+
+def linkedin_key(url: str) -> str:
+    """The uniqueness key of a LinkedIn URL.
+
+    `https://www.LinkedIn.com/in/Jane-Doe/?trk=x` and `linkedin.com/in/jane-doe` are one
+    profile: case, scheme, `www.`, query, fragment and trailing slashes are dropped.
+    """
+    key = _SCHEME.sub("", url.strip().lower()).lstrip("/")
+    key = re.split(r"[?#]", key, maxsplit=1)[0].removeprefix("www.").rstrip("/")
+    if not key or any(c.isspace() for c in key):
+        raise Invalid.on("linkedin_url", f"{url!r} is not a URL")
+    return key
+
+
+def email_keys(emails: Sequence[str]) -> dict[str, str]:
+    """Key (trimmed, lower-cased) -> address, in the order given; a repeated address counts once."""
+    out: dict[str, str] = {}
+    for address in emails:
+        out.setdefault(address.strip().lower(), address.strip())
+    return out
+
+
+def require_candidate(
+    session: Session, *, team_id: int, candidate_id: int, field: str | None = None
+) -> Candidate:
+    """A live candidate of the team; else 404 (an id in a path) or 422 on `field` (in a body).
+
+    Another team's candidate is answered exactly as one that does not exist.
+    """
+    candidate = session.get(Candidate, candidate_id) if is_db_id(candidate_id) else None
+    if candidate is None or candidate.team_id != team_id or candidate.deleted_at is not None:
+        if field is None:
+            raise NotFound(f"candidate {candidate_id} not found")
+        raise Invalid.on(field, f"no candidate with id {candidate_id}")
+    return candidate
+
+
+def require_candidates(session: Session, *, team_id: int, candidate_ids: Select[Any]) -> None:
+    """All of these ids name live candidates of the team; else 422 listing every other id."""
+    unknown = repository.strangers(session, team_id=team_id, ids=candidate_ids)
+    if not unknown:
+        return
+    shown = ", ".join(str(i) for i in unknown[:DETAIL_IDS])
+    more = f" and {len(unknown) - DETAIL_IDS} more" if len(unknown) > DETAIL_IDS else ""
+    raise Invalid(
+        detail=f"no such candidate: {shown}{more}",
+        errors=[FieldError("no such candidate", id=i) for i in unknown],
+    )
+
+
+def _check_unique(
+    session: Session,
+    *,
+    team_id: int,
+    emails: dict[str, str],
+    linkedin: str | None,
+    candidate_id: int | None,
+) -> None:
+    clash = repository.owner_of_email(
+        session, team_id=team_id, keys=emails.keys(), other_than=candidate_id
+    )
+    if clash is not None:
+        existing_id, key = clash
+        raise Conflict(
+            f"candidate {existing_id} has the email {key} already",
+            extra={"existing_id": existing_id},
+        )
+    existing = repository.owner_of_linkedin(
+        session, team_id=team_id, key=linkedin, other_than=candidate_id
+    )
+    if existing is not None:
+        raise Conflict(
+            f"candidate {existing} has the LinkedIn profile {linkedin} already",
+            extra={"existing_id": existing},
+        )
+
+
+def _set_emails(candidate: Candidate, emails: dict[str, str]) -> None:
+    # Rows whose key stays are updated in place, not deleted and re-added: the unit of work
+    # inserts before it deletes, so re-adding a kept address would trip the unique key.
+    current = {row.email_key: row for row in candidate.emails}
+    rows = []
+    for position, (key, address) in enumerate(emails.items()):
+        row = current.get(key) or CandidateEmail(team_id=candidate.team_id, email_key=key)
+        row.email, row.position = address, position
+        rows.append(row)
+    candidate.emails = rows
+
+
+def _snapshot(candidate: Candidate) -> dict[str, Any]:
+    return {**audit.snapshot(candidate), "emails": [e.email for e in candidate.emails]}
+
+
+def _record(
+    session: Session,
+    *,
+    actor: User,
+    action: str,
+    candidate: Candidate,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        team_id=candidate.team_id,
+        action=action,
+        entity_type="candidate",
+        entity_id=candidate.id,
+        before=before,
+        after=after,
+    )
+
+
+def create_candidate(session: Session, *, actor: User, data: CandidateCreate) -> Candidate:
+    emails = email_keys(data.emails)
+    linkedin = linkedin_key(data.linkedin_url) if data.linkedin_url else None
+    _check_unique(
+        session, team_id=actor.team_id, emails=emails, linkedin=linkedin, candidate_id=None
+    )
+    candidate = Candidate(
+        team_id=actor.team_id, linkedin_key=linkedin, **data.model_dump(exclude={"emails"})
+    )
+    _set_emails(candidate, emails)
+    session.add(candidate)
+    session.flush()
+    _record(session, actor=actor, action="create", candidate=candidate, after=_snapshot(candidate))
+    return candidate
+
+
+def get_candidate(session: Session, *, actor: User, candidate_id: int) -> Candidate:
+    return require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
+
+
+def list_candidates(
+    session: Session,
+    *,
+    actor: User,
+    q: str | None = None,
+    project_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[Candidate]:
+    """Live candidates of the actor's team in id order; `q` searches name, email, company, title."""
+    stmt = select(Candidate).where(repository.is_live_in_team(actor.team_id))
+    q = (q or "").strip()
+    if "\x00" in q:
+        raise Invalid.on("q", "must not contain NUL characters")
+    if q:
+        stmt = stmt.where(repository.matches(q))
+    if project_id is not None:
+        # Imported here: the projects service builds on this one.
+        from reachout.projects.service import require_project
+
+        require_project(session, team_id=actor.team_id, project_id=project_id, field="project_id")
+        stmt = stmt.where(repository.in_project(project_id))
+    return paginate(session, stmt, id_column=Candidate.id, limit=limit, cursor=cursor)
+
+
+def update_candidate(
+    session: Session, *, actor: User, candidate_id: int, changes: CandidateUpdate
+) -> Candidate:
+    candidate = require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
+    before = _snapshot(candidate)
+    fields = changes.model_fields_set
+    emails = email_keys(changes.emails or []) if "emails" in fields else None
+    linkedin = candidate.linkedin_key
+    if "linkedin_url" in fields:
+        linkedin = linkedin_key(changes.linkedin_url) if changes.linkedin_url else None
+    _check_unique(
+        session,
+        team_id=actor.team_id,
+        emails=emails or {},
+        linkedin=linkedin,
+        candidate_id=candidate.id,
+    )
+    for field in fields - {"emails"}:
+        setattr(candidate, field, getattr(changes, field))
+    candidate.linkedin_key = linkedin
+    if emails is not None:
+        _set_emails(candidate, emails)
+    # Set explicitly: a change of emails alone does not touch the candidate's own row.
+    candidate.updated_at = now()
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="update",
+        candidate=candidate,
+        before=before,
+        after=_snapshot(candidate),
+    )
+    return candidate
+
+
+def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> None:
+    """Soft delete: the candidate and their touchpoints are kept, but take part in nothing.
+
+    Their emails and LinkedIn key are released, so the same person can be added again.
+    """
+    candidate = require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
+    # The lock every writer of a candidate's touchpoints takes (kit.sql): a touchpoint being
+    # logged for them right now commits first, and is then deleted with the rest.
+    lock_candidates(session, team_id=actor.team_id, candidate_id=candidate.id)
+    before = _snapshot(candidate)
+    moment = now()
+    candidate.deleted_at = moment
+    candidate.linkedin_key = None
+    candidate.emails = []
+    session.execute(
+        update(Touchpoint)
+        .where(Touchpoint.candidate_id == candidate.id, Touchpoint.deleted_at.is_(None))
+        .values(deleted_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    _record(session, actor=actor, action="delete", candidate=candidate, before=before)
+
+
+def read_candidates(session: Session, candidates: Sequence[Candidate]) -> list[CandidateRead]:
+    """The API's view of these candidates, with their project ids (one query for all)."""
+    projects = repository.project_ids_of(session, [c.id for c in candidates])
+    return [CandidateRead.of(c, project_ids=projects.get(c.id, [])) for c in candidates]
+
+
+def read_candidate(session: Session, candidate: Candidate) -> CandidateRead:
+    return read_candidates(session, [candidate])[0]

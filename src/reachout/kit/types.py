@@ -1,0 +1,25 @@
+"""Field types shared by every domain's schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+# The largest id either database can hold (a signed 64-bit integer). Larger numbers name
+# nothing, and must never reach a driver, which would fail on them instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def is_db_id(value: int) -> bool:
+    """Whether `value` can be an id at all (so a lookup is worth sending to the database)."""
+    return 0 < value <= MAX_ID
+
+
+def no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; refusing it here keeps bad input a 422, not a 500.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
