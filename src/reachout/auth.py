@@ -7,8 +7,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from reachout.errors import Unauthorized
-from reachout.kit.unit_of_work import SAFE_METHODS, get_session
 from reachout.models import User
+from reachout.routing import SAFE_METHODS, get_session
 from reachout.users import service as users
 
 bearer = HTTPBearer(auto_error=False, description="A personal API token: `reachout token create`")

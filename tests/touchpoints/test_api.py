@@ -210,3 +210,56 @@ def test_idempotency_key_replays_the_first_answer(client: httpx.Client, setup: S
     # Keys belong to their user: another member may use the same one.
     admin_headers = {**setup.world.admin.headers, "Idempotency-Key": "abc-123"}
     assert post(client, setup, body, headers=admin_headers).json()["id"] != first.json()["id"]
+
+
+def test_ids_too_large_for_a_database_are_missing_not_errors(
+    client: httpx.Client, setup: Setup
+) -> None:
+    huge = 2**70
+    h = setup.world.member.headers
+    assert_problem(client.get(f"/touchpoints/{huge}", headers=h), 404)
+    assert_problem(client.delete(f"/batches/{huge}", headers=h), 404)
+    assert_problem(
+        post(client, setup, {"candidate_id": huge, "channel": "call"}), 422, "candidate_id"
+    )
+    body = {"candidate_id": setup.candidate_id, "channel": "call", "user_id": huge}
+    assert_problem(post(client, setup, body), 422, "user_id")
+    r = client.post(
+        f"/projects/{setup.project_id}/touchpoints/bulk",
+        json={"candidate_ids": [huge], "channel": "text"},
+        headers=h,
+    )
+    assert_problem(r, 422, "candidate_ids.0")
+    assert_problem(
+        client.get(
+            "/touchpoints",
+            params={"cursor": "eyJhZnRlciI6IDEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwfQ"},
+            headers=h,
+        ),
+        422,
+        "cursor",
+    )
+
+
+def test_a_nul_character_in_a_note_is_422(client: httpx.Client, setup: Setup) -> None:
+    body = {"candidate_id": setup.candidate_id, "channel": "call", "note": "a\x00b"}
+    assert_problem(post(client, setup, body), 422, "note")
+
+
+def test_idempotency_key_on_candidates_and_json_key_order(
+    client: httpx.Client, setup: Setup
+) -> None:
+    headers = {
+        **setup.world.member.headers,
+        "Idempotency-Key": "cand-1",
+        "content-type": "application/json",
+    }
+    first = client.post(
+        "/candidates", content=b'{"name": "Ada", "emails": ["ada@example.org"]}', headers=headers
+    )
+    again = client.post(
+        "/candidates", content=b'{"emails":["ada@example.org"],"name":"Ada"}', headers=headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again.headers.get("idempotent-replayed") == "true"

@@ -6,15 +6,21 @@ from sqlalchemy.orm import Session
 from reachout.auth import current_user
 from reachout.candidates import service
 from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
+from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
-from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
+from reachout.routing import UnitOfWorkRoute, get_session
 
 router = APIRouter(tags=["candidates"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
 
 
-@router.post("/candidates", response_model=CandidateRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/candidates",
+    response_model=CandidateRead,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=IDEMPOTENT,
+)
 def create_candidate(
     body: CandidateCreate,
     user: User = Depends(current_user),

@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 from reachout.auth import current_user
 from reachout.candidates import service as candidates
 from reachout.candidates.schemas import CandidateRead
+from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
-from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.projects import service
@@ -19,11 +19,17 @@ from reachout.projects.schemas import (
     ProjectRead,
     ProjectUpdate,
 )
+from reachout.routing import UnitOfWorkRoute, get_session
 
 router = APIRouter(tags=["projects"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
 
 
-@router.post("/projects", response_model=ProjectRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/projects",
+    response_model=ProjectRead,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=IDEMPOTENT,
+)
 def create_project(
     body: ProjectCreate, user: User = Depends(current_user), session: Session = Depends(get_session)
 ) -> ProjectRead:
@@ -66,7 +72,9 @@ def update_project(
     return service.read_project(session, project)
 
 
-@router.post("/projects/{project_id}/candidates", response_model=CandidatesAdded)
+@router.post(
+    "/projects/{project_id}/candidates", response_model=CandidatesAdded, openapi_extra=IDEMPOTENT
+)
 def add_candidates(
     project_id: int,
     body: CandidateIds,

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from reachout.auth import current_user
-from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
 from reachout.models import Team, User
 from reachout.problems import PROBLEM_RESPONSES
+from reachout.routing import UnitOfWorkRoute, get_session
 from reachout.teams import service
 from reachout.teams.schemas import TeamRead, TeamUpdate
 

@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from reachout.auth import current_user
-from reachout.kit.idempotency import fingerprint, respond_once
+from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
-from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
 from reachout.models import Batch, Touchpoint, User
 from reachout.models.enums import Channel, Kind
 from reachout.problems import PROBLEM_RESPONSES
+from reachout.routing import UnitOfWorkRoute, get_session
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import (
     BatchRead,
@@ -25,36 +24,20 @@ from reachout.touchpoints.schemas import (
 
 router = APIRouter(tags=["touchpoints"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
 
-IdempotencyKey = Header(
-    default=None,
-    alias="Idempotency-Key",
-    description="Repeat a POST with the same key and body to get the first answer back",
-)
-
 
 @router.post(
     "/touchpoints",
     response_model=TouchpointRead,
     status_code=status.HTTP_201_CREATED,
+    openapi_extra=IDEMPOTENT,
 )
 def log_touchpoint(
     body: TouchpointCreate,
-    request: Request,
-    idempotency_key: str | None = IdempotencyKey,
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
-) -> JSONResponse:
+) -> Touchpoint:
     """Log one outreach or reply; an auto outreach answers with its resolved designation."""
-    return respond_once(
-        session,
-        user_id=user.id,
-        key=idempotency_key,
-        request_print=fingerprint("POST", request.url.path, body),
-        status_code=status.HTTP_201_CREATED,
-        run=lambda: TouchpointRead.model_validate(
-            service.log_touchpoint(session, actor=user, data=body)
-        ),
-    )
+    return service.log_touchpoint(session, actor=user, data=body)
 
 
 @router.get("/touchpoints", response_model=PageRead[TouchpointRead])
@@ -120,27 +103,18 @@ def delete_touchpoint(
     "/projects/{project_id}/touchpoints/bulk",
     response_model=BulkResult,
     status_code=status.HTTP_201_CREATED,
+    openapi_extra=IDEMPOTENT,
 )
 def log_bulk(
     project_id: int,
     body: BulkCreate,
     request: Request,
-    idempotency_key: str | None = IdempotencyKey,
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
-) -> JSONResponse:
+) -> BulkResult:
     """Log one touchpoint for each chosen candidate of the project: all of them, or none."""
     limit = request.app.state.settings.bulk_max_candidates
-    return respond_once(
-        session,
-        user_id=user.id,
-        key=idempotency_key,
-        request_print=fingerprint("POST", request.url.path, body),
-        status_code=status.HTTP_201_CREATED,
-        run=lambda: bulk.log_bulk(
-            session, actor=user, project_id=project_id, data=body, limit=limit
-        ),
-    )
+    return bulk.log_bulk(session, actor=user, project_id=project_id, data=body, limit=limit)
 
 
 @router.get("/batches/{batch_id}", response_model=BatchRead)

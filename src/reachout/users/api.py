@@ -5,9 +5,9 @@ from sqlalchemy.orm import Session
 
 from reachout.auth import current_user
 from reachout.kit.security import new_password
-from reachout.kit.unit_of_work import UnitOfWorkRoute, get_session
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
+from reachout.routing import UnitOfWorkRoute, get_session
 from reachout.users import service
 from reachout.users.schemas import (
     MeRead,
