@@ -42,8 +42,12 @@ class Touchpoint(Base):
         Index("ix_touchpoint_batch_id", "batch_id"),
     )
 
+    # Only candidate_id and project_id are foreign keys. The team, user and batch columns are
+    # checked by the service (a team's users and batches are never deleted, and team_id is the
+    # candidate's), and each foreign key costs PostgreSQL a lookup per row: dropping five of
+    # them cut a 10,000-candidate bulk insert from ~475 ms to ~250 ms (docs/performance.md).
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column()
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
@@ -55,15 +59,11 @@ class Touchpoint(Base):
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    on_behalf_of_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("app_user.id"), nullable=True
-    )
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    user_id: Mapped[int] = mapped_column()
+    on_behalf_of_user_id: Mapped[int | None] = mapped_column(nullable=True)
+    created_by_id: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("batch.id", ondelete="SET NULL"), nullable=True
-    )
+    batch_id: Mapped[int | None] = mapped_column(nullable=True)
     source: Mapped[str] = mapped_column(String(16), default="manual")
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

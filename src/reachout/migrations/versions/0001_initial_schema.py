@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 06:07:11.736652
+Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "instance_setting",
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -277,36 +276,16 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("kind IN ('outreach', 'reply')", name=op.f("ck_touchpoint_kind")),
         sa.ForeignKeyConstraint(
-            ["batch_id"],
-            ["batch.id"],
-            name=op.f("fk_touchpoint_batch_id_batch"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
             ["candidate_id"],
             ["candidate.id"],
             name=op.f("fk_touchpoint_candidate_id_candidate"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["app_user.id"], name=op.f("fk_touchpoint_created_by_id_app_user")
-        ),
-        sa.ForeignKeyConstraint(
-            ["on_behalf_of_user_id"],
-            ["app_user.id"],
-            name=op.f("fk_touchpoint_on_behalf_of_user_id_app_user"),
-        ),
-        sa.ForeignKeyConstraint(
             ["project_id"],
             ["project.id"],
             name=op.f("fk_touchpoint_project_id_project"),
             ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["team.id"], name=op.f("fk_touchpoint_team_id_team"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["app_user.id"], name=op.f("fk_touchpoint_user_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoint")),
     )
@@ -322,7 +301,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("touchpoint", schema=None) as batch_op:
         batch_op.drop_index("ix_touchpoint_team_occurred")
         batch_op.drop_index(batch_op.f("ix_touchpoint_project_id"))
