@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from reachout.errors import Conflict
 from reachout.models import Team, User
 from reachout.models.enums import Channel, DesignationChoice, Kind
+from reachout.teams import service as teams
+from reachout.teams.schemas import TeamUpdate
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
 from tests.factories import at, make_candidate, make_project, make_team
@@ -160,7 +162,8 @@ def test_reengagement_window_starts_over_after_more_than_n_days(
     # Deleting the middle outreach opens a silence of more than 30 days before the third...
     service.delete_touchpoint(session, actor=admin, touchpoint_id=exactly_30.id)
     assert designations(session, c.id)[more_than_30.id] == INITIAL
-    # ...and the window is off again when the setting is cleared (on the next change).
-    t.reengage_after_days = None
-    log(session, admin, c.id, start + timedelta(days=90))
+    # ...and turning the window off resolves the whole history again, at once.
+    teams.update_team(session, actor=admin, changes=TeamUpdate(reengage_after_days=None))
     assert designations(session, c.id)[more_than_30.id] == FOLLOW_UP
+    teams.update_team(session, actor=admin, changes=TeamUpdate(reengage_after_days=30))
+    assert designations(session, c.id)[more_than_30.id] == INITIAL

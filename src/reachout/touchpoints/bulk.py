@@ -86,9 +86,22 @@ def log_bulk(
     batch = Batch(team_id=team_id, project_id=project_id, created_by_id=actor.id)
     session.add(batch)
     session.flush()
-    _insert_rows(session, actor=actor, batch=batch, project_id=project_id, data=data, chosen=chosen)
+    occurred_at = data.occurred_at or now()
+    _insert_rows(
+        session,
+        actor=actor,
+        batch=batch,
+        project_id=project_id,
+        data=data.model_copy(update={"occurred_at": occurred_at}),
+        chosen=chosen,
+    )
+    # The new rows were inserted already resolved; what may change is a later auto outreach
+    # of the same candidates (a backdated bulk).
     resolve_auto_designations(
-        session, candidate_ids=chosen, reengage_after_days=actor.team.reengage_after_days
+        session,
+        candidate_ids=chosen,
+        since=occurred_at,
+        reengage_after_days=actor.team.reengage_after_days,
     )
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (
@@ -124,7 +137,7 @@ def _insert_rows(
         "channel": data.channel.value,
         "reply_status": data.reply_status.value if data.reply_status else None,
         "note": data.note,
-        "occurred_at": data.occurred_at or moment,
+        "occurred_at": data.occurred_at,
         "project_id": project_id,
         "user_id": data.user_id or actor.id,
         "on_behalf_of_user_id": data.on_behalf_of_user_id,
@@ -176,14 +189,13 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         raise Forbidden("you can only undo your own bulk actions (admins can undo any)")
     if batch.undone_at is not None:
         raise Conflict(f"batch {batch_id} was undone already")
-    in_batch = list(
-        session.scalars(
-            select(Touchpoint.candidate_id)
-            .where(Touchpoint.batch_id == batch.id)
-            .order_by(Touchpoint.candidate_id)
-        )
-    )
     lock_team_histories(session, team_id=actor.team_id)
+    rows = session.execute(
+        select(Touchpoint.candidate_id, Touchpoint.occurred_at).where(
+            Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)
+        )
+    ).all()
+    in_batch = [candidate_id for candidate_id, _ in rows]
     moment = now()
     session.execute(
         update(Touchpoint)
@@ -191,9 +203,13 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         .values(deleted_at=moment)
         .execution_options(synchronize_session=False)
     )
-    resolve_auto_designations(
-        session, candidate_ids=in_batch, reengage_after_days=actor.team.reengage_after_days
-    )
+    if rows:
+        resolve_auto_designations(
+            session,
+            candidate_ids=in_batch,
+            since=min(at for _, at in rows),
+            reengage_after_days=actor.team.reengage_after_days,
+        )
     batch.undone_at = moment
     batch.undone_by_id = actor.id
     audit.record(

@@ -15,6 +15,7 @@ a quadratic nested loop on a fresh table, seconds for a 10,000-row bulk).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
@@ -65,9 +66,15 @@ def resolve_auto_designations(
     session: Session,
     *,
     candidate_ids: Sequence[int],
+    since: datetime | None,
     reengage_after_days: int | None,
 ) -> None:
-    """Set every live auto outreach of these candidates to what its history says now."""
+    """Set every live auto outreach of these candidates to what its history says now.
+
+    An outreach's designation depends only on what comes before it, so a change at `since`
+    (a new, moved or deleted touchpoint) can only affect outreach at `since` or later: the
+    rest are not even read. `since=None` resolves the whole histories.
+    """
     if not candidate_ids:
         return
     tp = Touchpoint
@@ -85,10 +92,13 @@ def resolve_auto_designations(
         .scalar_subquery()
     )
     resolved = _starts_thread(prev_at, tp.occurred_at, reengage_after_days)
+    conditions = [in_id_list(session, tp.candidate_id, candidate_ids)]
+    if since is not None:
+        conditions.append(tp.occurred_at >= since)
     session.execute(
         update(tp)
         .where(
-            in_id_list(session, tp.candidate_id, candidate_ids),
+            *conditions,
             tp.kind == Kind.outreach.value,
             tp.deleted_at.is_(None),
             tp.designation_mode == DesignationMode.auto.value,

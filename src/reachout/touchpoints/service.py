@@ -15,7 +15,7 @@ from reachout.kit.pagination import Page, paginate
 from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id
-from reachout.models import Touchpoint, User
+from reachout.models import Candidate, Team, Touchpoint, User
 from reachout.models.enums import (
     Channel,
     Designation,
@@ -67,11 +67,23 @@ def check_references(
         )
 
 
-def reresolve(session: Session, *, actor: User, candidate_id: int) -> None:
+def reresolve(session: Session, *, actor: User, candidate_id: int, since: datetime) -> None:
     resolve_auto_designations(
         session,
         candidate_ids=[candidate_id],
+        since=since,
         reengage_after_days=actor.team.reengage_after_days,
+    )
+
+
+def reresolve_team(session: Session, *, team: Team) -> None:
+    """Resolve every auto designation of the team again: its re-engagement window changed."""
+    candidate_ids = list(session.scalars(select(Candidate.id).where(Candidate.team_id == team.id)))
+    resolve_auto_designations(
+        session,
+        candidate_ids=candidate_ids,
+        since=None,
+        reengage_after_days=team.reengage_after_days,
     )
 
 
@@ -107,7 +119,7 @@ def log_touchpoint(
     )
     session.add(touchpoint)
     session.flush()
-    reresolve(session, actor=actor, candidate_id=data.candidate_id)
+    reresolve(session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at)
     session.refresh(touchpoint)
     audit.record(
         session,
@@ -172,11 +184,13 @@ def update_touchpoint(
     )
     lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
+    was_at = touchpoint.occurred_at
     for name, value in values.items():
         setattr(touchpoint, name, value)
     touchpoint.updated_at = now()
     session.flush()
-    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id)
+    since = min(was_at, touchpoint.occurred_at)
+    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since)
     session.refresh(touchpoint)
     audit.record(
         session,
@@ -198,7 +212,9 @@ def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> N
     before = audit.snapshot(touchpoint)
     touchpoint.deleted_at = now()
     session.flush()
-    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id)
+    reresolve(
+        session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
+    )
     audit.record(
         session,
         actor=actor,
