@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -17,7 +17,7 @@ def snapshot(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for attr in inspect(obj).mapper.column_attrs:
         value = getattr(obj, attr.key)
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # datetime too
             value = value.isoformat()
         elif isinstance(value, Enum):
             value = value.value

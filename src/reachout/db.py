@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from reachout.config import Settings
+from reachout.kit.sql import sqlite_local_day
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -39,6 +40,7 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()
+        dbapi_conn.create_function("reachout_local_day", 2, sqlite_local_day, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

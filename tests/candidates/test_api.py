@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from reachout.db import Database
-from reachout.models import AuditEvent, CandidateEmail, Touchpoint
+from reachout.models import AuditEvent, CandidateEmail, Touchpoint, User
 from tests.candidates.helpers import assert_problem, create
 from tests.factories import World, at, make_candidate
+from tests.touchpoints.helpers import log
 
 
 def test_create_answers_the_candidate_and_get_reads_it_back(
@@ -235,20 +236,10 @@ def test_delete_deletes_the_candidates_touchpoints_and_is_audited(
     with db.unit_of_work() as s:
         gone = make_candidate(s, team=world.team, title="Engineer")
         other = make_candidate(s, team=world.team)
+        member = s.get(User, world.member.id)
+        assert member is not None
         for candidate in (gone, gone, other):
-            s.add(
-                Touchpoint(
-                    team_id=world.team.id,
-                    candidate_id=candidate.id,
-                    kind="outreach",
-                    channel="inmail",
-                    designation="initial",
-                    designation_mode="explicit",
-                    occurred_at=at("2024-05-01 09:00"),
-                    user_id=world.member.id,
-                    created_by_id=world.member.id,
-                )
-            )
+            log(s, member, candidate.id, at("2024-05-01 09:00"))
     r = client.delete(f"/candidates/{gone.id}", headers=world.admin.headers)
     assert r.status_code == 204
     with db.unit_of_work() as s:

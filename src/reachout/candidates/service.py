@@ -18,6 +18,7 @@ from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id
 from reachout.models import Candidate, CandidateEmail, Touchpoint, User
+from reachout.touchpoints.history import history_changed
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:/*")
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
@@ -238,6 +239,7 @@ def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> Non
         .values(deleted_at=moment)
         .execution_options(synchronize_session=False)
     )
+    history_changed(session, team=actor.team, candidate_ids=[candidate.id], since=None)
     session.flush()
     _record(session, actor=actor, action="delete", candidate=candidate, before=before)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, bindparam, func, select
@@ -15,8 +16,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import DateTime
+from sqlalchemy.types import Date, DateTime
 
+from reachout.kit.time import local_day
 from reachout.models import Candidate
 
 
@@ -105,3 +107,30 @@ def lock_team_histories(session: Session, *, team_id: int) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, team_id)))
+
+
+class local_day_of(FunctionElement[Any]):
+    """The date of a stored UTC timestamp in an IANA time zone."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day_of, "postgresql")
+def _local_day_pg(element: local_day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    ts, zone = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(timezone({zone}, timezone('UTC', {ts})) AS DATE)"
+
+
+@compiles(local_day_of, "sqlite")
+def _local_day_sqlite(element: local_day_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite knows no time zones: reachout.db registers this function on every connection.
+    ts, zone = (compiler.process(c, **kw) for c in element.clauses)
+    return f"reachout_local_day({ts}, {zone})"
+
+
+def sqlite_local_day(stored: str | None, time_zone: str) -> str | None:
+    """`reachout_local_day` for SQLite: a stored UTC timestamp's date in `time_zone`."""
+    if stored is None:
+        return None
+    return local_day(datetime.fromisoformat(stored), time_zone).isoformat()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 
@@ -22,3 +22,8 @@ def is_time_zone(name: str) -> bool:
         return False
     ZoneInfo(name)
     return True
+
+
+def local_day(instant: datetime, time_zone: str) -> date:
+    """The calendar date of a UTC instant in a time zone (an IANA name)."""
+    return as_utc(instant).astimezone(ZoneInfo(time_zone)).date()

@@ -6,6 +6,7 @@ from reachout.models.candidate import Candidate, CandidateEmail
 from reachout.models.idempotency import IdempotencyRecord
 from reachout.models.project import Project, ProjectCandidate
 from reachout.models.team import InstanceSetting, Team
+from reachout.models.thread import Thread
 from reachout.models.touchpoint import Batch, Touchpoint
 from reachout.models.user import ApiToken, User
 
@@ -21,6 +22,7 @@ __all__ = [
     "Project",
     "ProjectCandidate",
     "Team",
+    "Thread",
     "Touchpoint",
     "User",
 ]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base, UTCDateTime, utcnow
@@ -39,6 +39,19 @@ class Touchpoint(Base):
         # A candidate's history in order: what Auto resolution and threads walk.
         Index("ix_touchpoint_candidate_order", "candidate_id", "occurred_at", "id"),
         Index("ix_touchpoint_team_occurred", "team_id", "occurred_at"),
+        # The activity view reads one period of one team: these columns answer it from the index.
+        Index(
+            "ix_touchpoint_activity",
+            "team_id",
+            "local_day",
+            "deleted_at",
+            "kind",
+            "designation",
+            "reply_status",
+            "channel",
+            "user_id",
+            "project_id",
+        ),
         Index("ix_touchpoint_batch_id", "batch_id"),
     )
 
@@ -56,6 +69,8 @@ class Touchpoint(Base):
     reply_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # occurred_at's date in the team's time zone, written with it: the activity view's key.
+    local_day: Mapped[date] = mapped_column(Date)
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("project.id", ondelete="SET NULL"), nullable=True, index=True
     )

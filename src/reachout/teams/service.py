@@ -11,7 +11,7 @@ from reachout.kit.time import is_time_zone
 from reachout.models import Team, User
 from reachout.models.enums import Role
 from reachout.teams.schemas import TeamUpdate
-from reachout.touchpoints import service as touchpoints
+from reachout.touchpoints.history import team_rules_changed
 from reachout.users import service as users
 
 
@@ -62,9 +62,10 @@ def update_team(session: Session, *, actor: User, changes: TeamUpdate) -> Team:
     for field in changes.model_fields_set:
         setattr(team, field, getattr(changes, field))
     session.flush()
-    if team.reengage_after_days != before["reengage_after_days"]:
-        # Auto designations follow the window: the whole history is resolved under the new one.
-        touchpoints.reresolve_team(session, team=team)
+    zone_changed = team.time_zone != before["time_zone"]
+    if zone_changed or team.reengage_after_days != before["reengage_after_days"]:
+        # Designations follow the window and stats follow the time zone: redo the history.
+        team_rules_changed(session, team=team, time_zone_changed=zone_changed)
     audit.record(
         session,
         actor=actor,

@@ -15,16 +15,14 @@ from sqlalchemy.orm import Session
 from reachout import audit
 from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from reachout.kit.sql import id_list, lock_team_histories
-from reachout.kit.time import now
+from reachout.kit.time import local_day, now
 from reachout.kit.types import is_db_id
 from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Role, Source
 from reachout.projects.service import require_project
-from reachout.touchpoints.resolution import (
-    designation_of_new_outreach,
-    resolve_auto_designations,
-)
+from reachout.touchpoints.history import history_changed
+from reachout.touchpoints.resolution import designation_of_new_outreach
 from reachout.touchpoints.schemas import BulkCreate, BulkResult
 from reachout.touchpoints.service import check_references, designation_columns
 
@@ -97,12 +95,7 @@ def log_bulk(
     )
     # The new rows were inserted already resolved; what may change is a later auto outreach
     # of the same candidates (a backdated bulk).
-    resolve_auto_designations(
-        session,
-        candidate_ids=chosen,
-        since=occurred_at,
-        reengage_after_days=actor.team.reengage_after_days,
-    )
+    history_changed(session, team=actor.team, candidate_ids=chosen, since=occurred_at)
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (
         counts["created"],
@@ -138,6 +131,7 @@ def _insert_rows(
         "reply_status": data.reply_status.value if data.reply_status else None,
         "note": data.note,
         "occurred_at": data.occurred_at,
+        "local_day": local_day(data.occurred_at or moment, actor.team.time_zone),
         "project_id": project_id,
         "user_id": data.user_id or actor.id,
         "on_behalf_of_user_id": data.on_behalf_of_user_id,
@@ -204,12 +198,8 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         .execution_options(synchronize_session=False)
     )
     if rows:
-        resolve_auto_designations(
-            session,
-            candidate_ids=in_batch,
-            since=min(at for _, at in rows),
-            reengage_after_days=actor.team.reengage_after_days,
-        )
+        since = min(at for _, at in rows)
+        history_changed(session, team=actor.team, candidate_ids=in_batch, since=since)
     batch.undone_at = moment
     batch.undone_by_id = actor.id
     audit.record(

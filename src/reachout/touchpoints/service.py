@@ -13,9 +13,9 @@ from reachout.candidates.service import require_candidate
 from reachout.errors import Forbidden, Invalid, NotFound
 from reachout.kit.pagination import Page, paginate
 from reachout.kit.sql import lock_candidates
-from reachout.kit.time import now
+from reachout.kit.time import local_day, now
 from reachout.kit.types import is_db_id
-from reachout.models import Candidate, Team, Touchpoint, User
+from reachout.models import Touchpoint, User
 from reachout.models.enums import (
     Channel,
     Designation,
@@ -26,7 +26,7 @@ from reachout.models.enums import (
     Source,
 )
 from reachout.projects.service import require_project
-from reachout.touchpoints.resolution import resolve_auto_designations
+from reachout.touchpoints.history import history_changed
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
 
 
@@ -67,24 +67,8 @@ def check_references(
         )
 
 
-def reresolve(session: Session, *, actor: User, candidate_id: int, since: datetime) -> None:
-    resolve_auto_designations(
-        session,
-        candidate_ids=[candidate_id],
-        since=since,
-        reengage_after_days=actor.team.reengage_after_days,
-    )
-
-
-def reresolve_team(session: Session, *, team: Team) -> None:
-    """Resolve every auto designation of the team again: its re-engagement window changed."""
-    candidate_ids = list(session.scalars(select(Candidate.id).where(Candidate.team_id == team.id)))
-    resolve_auto_designations(
-        session,
-        candidate_ids=candidate_ids,
-        since=None,
-        reengage_after_days=team.reengage_after_days,
-    )
+def _history_changed(session: Session, *, actor: User, candidate_id: int, since: datetime) -> None:
+    history_changed(session, team=actor.team, candidate_ids=[candidate_id], since=since)
 
 
 def log_touchpoint(
@@ -102,6 +86,7 @@ def log_touchpoint(
         on_behalf_of_user_id=data.on_behalf_of_user_id,
     )
     lock_candidates(session, team_id=team_id, candidate_id=data.candidate_id)
+    occurred_at = data.occurred_at or now()
     touchpoint = Touchpoint(
         team_id=team_id,
         candidate_id=data.candidate_id,
@@ -109,7 +94,8 @@ def log_touchpoint(
         channel=data.channel.value,
         reply_status=data.reply_status.value if data.reply_status else None,
         note=data.note,
-        occurred_at=data.occurred_at or now(),
+        occurred_at=occurred_at,
+        local_day=local_day(occurred_at, actor.team.time_zone),
         project_id=data.project_id,
         user_id=data.user_id or actor.id,
         on_behalf_of_user_id=data.on_behalf_of_user_id,
@@ -119,7 +105,9 @@ def log_touchpoint(
     )
     session.add(touchpoint)
     session.flush()
-    reresolve(session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at)
+    _history_changed(
+        session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at
+    )
     session.refresh(touchpoint)
     audit.record(
         session,
@@ -187,10 +175,11 @@ def update_touchpoint(
     was_at = touchpoint.occurred_at
     for name, value in values.items():
         setattr(touchpoint, name, value)
+    touchpoint.local_day = local_day(touchpoint.occurred_at, actor.team.time_zone)
     touchpoint.updated_at = now()
     session.flush()
     since = min(was_at, touchpoint.occurred_at)
-    reresolve(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since)
+    _history_changed(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since)
     session.refresh(touchpoint)
     audit.record(
         session,
@@ -212,7 +201,7 @@ def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> N
     before = audit.snapshot(touchpoint)
     touchpoint.deleted_at = now()
     session.flush()
-    reresolve(
+    _history_changed(
         session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
     )
     audit.record(

@@ -34,6 +34,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_team_name")),
     )
     op.create_table(
+        "thread",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("candidate_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("start_day", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.Column("follow_ups", sa.Integer(), nullable=False),
+        sa.Column("outreach_before_reply", sa.Integer(), nullable=False),
+        sa.Column("first_reply_at", sa.DateTime(), nullable=True),
+        sa.Column("latest_reply_status", sa.String(length=16), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_thread")),
+    )
+    with op.batch_alter_table("thread", schema=None) as batch_op:
+        batch_op.create_index("ix_thread_candidate_id", ["candidate_id"], unique=False)
+        batch_op.create_index("ix_thread_team_start", ["team_id", "start_day"], unique=False)
+
+    op.create_table(
         "app_user",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=False),
@@ -258,6 +278,7 @@ def upgrade() -> None:
         sa.Column("reply_status", sa.String(length=16), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.Column("local_day", sa.Date(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("on_behalf_of_user_id", sa.Integer(), nullable=True),
@@ -290,6 +311,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_touchpoint")),
     )
     with op.batch_alter_table("touchpoint", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_touchpoint_activity",
+            [
+                "team_id",
+                "local_day",
+                "deleted_at",
+                "kind",
+                "designation",
+                "reply_status",
+                "channel",
+                "user_id",
+                "project_id",
+            ],
+            unique=False,
+        )
         batch_op.create_index("ix_touchpoint_batch_id", ["batch_id"], unique=False)
         batch_op.create_index(
             "ix_touchpoint_candidate_order", ["candidate_id", "occurred_at", "id"], unique=False
@@ -306,6 +342,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_touchpoint_project_id"))
         batch_op.drop_index("ix_touchpoint_candidate_order")
         batch_op.drop_index("ix_touchpoint_batch_id")
+        batch_op.drop_index("ix_touchpoint_activity")
 
     op.drop_table("touchpoint")
     with op.batch_alter_table("project_candidate", schema=None) as batch_op:
@@ -339,5 +376,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_app_user_team_id"))
 
     op.drop_table("app_user")
+    with op.batch_alter_table("thread", schema=None) as batch_op:
+        batch_op.drop_index("ix_thread_team_start")
+        batch_op.drop_index("ix_thread_candidate_id")
+
+    op.drop_table("thread")
     op.drop_table("team")
     op.drop_table("instance_setting")

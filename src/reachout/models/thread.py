@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reachout.models.base import Base, UTCDateTime
+
+
+class Thread(Base):
+    """One outreach thread (SPEC §3), kept up to date with every write to its candidate's history.
+
+    A derived table: the cohort view reads it instead of walking the touchpoint ledger, and
+    `reachout.stats.threads` rebuilds a candidate's rows in the transaction that changes them.
+    """
+
+    __tablename__ = "thread"
+    __table_args__ = (
+        Index("ix_thread_team_start", "team_id", "start_day"),
+        Index("ix_thread_candidate_id", "candidate_id"),
+    )
+
+    # The id of the thread's initial touchpoint.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column()
+    candidate_id: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The initial's date in the team's time zone.
+    start_day: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column()
+    project_id: Mapped[int | None] = mapped_column(nullable=True)
+    follow_ups: Mapped[int] = mapped_column(Integer)
+    # Outreach touchpoints (the initial included) before the first reply; all of them if none.
+    outreach_before_reply: Mapped[int] = mapped_column(Integer)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The latest reply's status; "none" for a reply logged without one; null if no reply.
+    latest_reply_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
