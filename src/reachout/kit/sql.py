@@ -39,13 +39,17 @@ def id_list(session: Session, ids: Sequence[int]) -> Select[Any]:
 def in_id_list(
     session: Session, column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
 ) -> ColumnElement[bool]:
-    """`column IN (ids)` for any number of ids, as one parameter.
+    """`column IN (ids)` for an INTEGER column and any number of ids, as one parameter.
 
-    PostgreSQL gets `= ANY(array)`: a filter, not a join, so its plan cannot turn quadratic when
-    the planner has no statistics yet for rows this very transaction wrote.
+    PostgreSQL gets `= ANY(integer[])`: a filter, not a join, so its plan cannot turn quadratic
+    when the planner has no statistics yet for rows this very transaction wrote; and an array
+    of the column's own type, which PostgreSQL probes by hashing (with bigint[] it compared
+    each row with every element: 0.7 s for 20,000 rows against 10,000 ids).
     """
     if session.get_bind().dialect.name == "postgresql":
-        return column == func.any(bindparam("id_array", value=list(ids), type_=ARRAY(BigInteger)))
+        # No INTEGER id is larger; leaving such ids out keeps the array an integer[].
+        fitting = [i for i in ids if -INT4_MAX - 1 <= i <= INT4_MAX]
+        return column == func.any(bindparam("id_array", value=fitting, type_=ARRAY(Integer)))
     return column.in_(id_list(session, ids))
 
 
@@ -71,6 +75,8 @@ def _shift_days_sqlite(element: shift_days, compiler: SQLCompiler, **kw: Any) ->
     days = compiler.process(days_clause, **kw)
     return f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({days}) || ' days') || substr({ts}, 20))"
 
+
+INT4_MAX = 2**31 - 1
 
 # The first key of PostgreSQL's two-key advisory locks that Reachout takes: "RO" in ASCII.
 _LOCK_SPACE = 0x524F

@@ -7,6 +7,7 @@ resolves every auto designation of the affected candidates.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, update
@@ -93,9 +94,11 @@ def log_bulk(
         data=data.model_copy(update={"occurred_at": occurred_at}),
         chosen=chosen,
     )
-    # The new rows were inserted already resolved; what may change is a later auto outreach
-    # of the same candidates (a backdated bulk).
-    history_changed(session, team=actor.team, candidate_ids=chosen, since=occurred_at)
+    # The new rows were inserted already resolved, and they come after everything at their
+    # instant (their ids are the newest): what may change is an outreach strictly later (a
+    # backdated bulk). Timestamps are microseconds, so "strictly later" is one microsecond on.
+    since = occurred_at + timedelta(microseconds=1)
+    history_changed(session, team=actor.team, candidate_ids=chosen, since=since)
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (
         counts["created"],
