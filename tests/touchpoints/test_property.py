@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reachout.models import Team, User
+from reachout.models import Team, Thread, User
 from reachout.models.enums import Channel, DesignationChoice, Kind
+from reachout.stats.threads import rebuild_threads
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
 from tests.factories import at, make_candidate, make_project, make_team
@@ -26,6 +28,7 @@ choices = st.sampled_from(
 
 ops = st.one_of(
     st.tuples(st.just("log"), instants, choices, st.sampled_from([Kind.outreach, Kind.reply])),
+    st.tuples(st.just("log"), instants, st.none(), st.just(Kind.reply)),
     st.tuples(st.just("backdate"), st.integers(0, 30), instants),
     st.tuples(st.just("delete"), st.integers(0, 30)),
     st.tuples(st.just("bulk"), instants, choices),
@@ -62,6 +65,23 @@ def expected(rows: list[Row], reengage_after_days: int | None) -> dict[int, str 
             out[row.id] = "follow_up"
         previous = row.at
     return out
+
+
+def thread_rows(session: Session, candidate_id: int) -> list[tuple]:  # type: ignore[type-arg]
+    session.expire_all()
+    stmt = select(Thread).where(Thread.candidate_id == candidate_id).order_by(Thread.id)
+    return [
+        (
+            t.id,
+            t.started_at,
+            t.start_day,
+            t.follow_ups,
+            t.outreach_before_reply,
+            t.first_reply_at,
+            t.latest_reply_status,
+        )
+        for t in session.scalars(stmt)
+    ]
 
 
 def _explicit(choice: DesignationChoice | None) -> str | None:
@@ -148,6 +168,10 @@ def test_auto_designations_match_the_reference_model(session: Session) -> None:
             for op in history:
                 _apply(session, admin, team, rows, batches, op, candidate.id, project.id)
                 assert designations(session, candidate.id) == expected(rows, reengage), op
+                # The thread rows rebuilt from the change onwards equal a rebuild from scratch.
+                incremental = thread_rows(session, candidate.id)
+                rebuild_threads(session, team_id=team.id, candidate_ids=[candidate.id])
+                assert incremental == thread_rows(session, candidate.id), op
         finally:
             savepoint.rollback()
 

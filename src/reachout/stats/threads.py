@@ -8,39 +8,92 @@ over window functions, for one candidate or for fifty thousand.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from reachout.kit.sql import in_id_list
+from reachout.kit.sql import id_list, in_id_list
 from reachout.models import Thread, Touchpoint
+from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, Kind
 
 NO_STATUS = "none"
 
 
-def rebuild_threads(session: Session, *, team_id: int, candidate_ids: Sequence[int] | None) -> None:
-    """Recompute the threads of these candidates (`None`: every candidate of the team)."""
+def rebuild_threads(
+    session: Session,
+    *,
+    team_id: int,
+    candidate_ids: Sequence[int] | None,
+    since: datetime | None = None,
+) -> None:
+    """Recompute the threads of these candidates (`None`: every candidate of the team).
+
+    With `since`, the history changed only at `since` or later, so each candidate's threads that
+    started before their last initial preceding `since` cannot have changed: only that thread and
+    the later ones are rebuilt. A bulk log at "now" so touches one thread per candidate instead
+    of every one of them (a full rebuild of 10,000 candidates with ten touchpoints each took
+    1.5 s on PostgreSQL and 2.6 s on SQLite, docs/performance.md).
+    """
     if candidate_ids is not None and not candidate_ids:
         return
-    tp = Touchpoint
+    columns = [c.key for c in Thread.__table__.columns]
     if candidate_ids is None:
         session.execute(delete(Thread).where(Thread.team_id == team_id))
-        which: ColumnElement[bool] = tp.team_id == team_id
-    else:
-        session.execute(
-            delete(Thread)
-            .where(in_id_list(session, Thread.candidate_id, candidate_ids))
-            .execution_options(synchronize_session=False)
-        )
-        which = in_id_list(session, tp.candidate_id, candidate_ids)
-    columns = [c.key for c in Thread.__table__.columns]
-    session.execute(insert(Thread).from_select(columns, _threads_of(which)))
-
-
-def _threads_of(which: ColumnElement[bool]) -> Any:
+        source = select(Touchpoint).where(Touchpoint.team_id == team_id).subquery("source")
+        session.execute(insert(Thread).from_select(columns, _threads_of(source)))
+        return
     tp = Touchpoint
+    kept = _last_start_before(Thread.candidate_id, since)
+    session.execute(
+        delete(Thread)
+        .where(
+            in_id_list(session, Thread.candidate_id, candidate_ids),
+            or_(kept.is_(None), Thread.started_at >= kept),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    ids = id_list(session, candidate_ids).subquery("ids")
+    bounds = select(
+        ids.c.id.label("candidate_id"), _last_start_before(ids.c.id, since).label("start")
+    ).subquery("bounds")
+    source = (
+        select(tp)
+        .join(bounds, bounds.c.candidate_id == tp.candidate_id)
+        .where(or_(bounds.c.start.is_(None), tp.occurred_at >= bounds.c.start))
+        .subquery("source")
+    )
+    session.execute(insert(Thread).from_select(columns, _threads_of(source)))
+
+
+def _last_start_before(candidate_id: Any, since: datetime | None) -> Any:
+    """When the candidate's last live initial before `since` happened (null: none, or no since).
+
+    Read from the ledger, which the rebuild does not change, so the DELETE and the INSERT agree.
+    """
+    if since is None:
+        return literal(None, type_=UTCDateTime())
+    p = aliased(Touchpoint, name="start")
+    return (
+        select(p.occurred_at)
+        .where(
+            p.candidate_id == candidate_id,
+            p.kind == Kind.outreach.value,
+            p.designation == Designation.initial.value,
+            p.deleted_at.is_(None),
+            p.occurred_at < since,
+        )
+        .order_by(p.occurred_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _threads_of(source: Any) -> Any:
+    """The thread rows of the touchpoints in `source` (a subquery of touchpoint rows)."""
+    tp = source.c
     is_initial = and_(tp.kind == Kind.outreach.value, tp.designation == Designation.initial.value)
     # Each row's thread: the number of initials up to and including it (0: before any thread).
     seq = func.sum(case((is_initial, 1), else_=0)).over(
@@ -61,7 +114,7 @@ def _threads_of(which: ColumnElement[bool]) -> Any:
             tp.reply_status,
             seq.label("seq"),
         )
-        .where(which, tp.deleted_at.is_(None))
+        .where(tp.deleted_at.is_(None))
         .subquery("rows")
     )
     r = rows.c

@@ -7,7 +7,6 @@ resolves every auto designation of the affected candidates.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, update
@@ -94,10 +93,9 @@ def log_bulk(
         data=data.model_copy(update={"occurred_at": occurred_at}),
         chosen=chosen,
     )
-    # The new rows were inserted already resolved, and they come after everything at their
-    # instant (their ids are the newest): what may change is an outreach strictly later (a
-    # backdated bulk). Timestamps are microseconds, so "strictly later" is one microsecond on.
-    since = occurred_at + timedelta(microseconds=1)
+    # The new rows were inserted already resolved; from their instant on, later auto outreach
+    # of the same candidates (a backdated bulk) and the threads around them may change.
+    since = occurred_at
     history_changed(session, team=actor.team, candidate_ids=chosen, since=since)
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (

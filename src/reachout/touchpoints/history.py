@@ -29,7 +29,7 @@ def history_changed(
         since=since,
         reengage_after_days=team.reengage_after_days,
     )
-    rebuild_threads(session, team_id=team.id, candidate_ids=candidate_ids)
+    rebuild_threads(session, team_id=team.id, candidate_ids=candidate_ids, since=since)
 
 
 def team_rules_changed(session: Session, *, team: Team, time_zone_changed: bool) -> None:
