@@ -1,0 +1,65 @@
+"""docs/performance.md: the machine, the command, then each section's tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+from bench.config import Config
+from bench.machine import Machine
+from bench.targets import NAMES
+
+INTRO = """\
+# Performance
+
+Measured by the project's benchmark (`bench/`), against the quality bars of SPEC §6. This file
+is generated: run the command below to measure again (see the README's *Benchmark* section).
+The machine is shared (other developers run tests on it at the same time), so the load average
+at the start and at the end is part of the record; figures taken under load are slower than the
+machine alone would give."""
+
+
+def render(
+    *,
+    config: Config,
+    machine: Machine,
+    servers: dict[str, tuple[str, dict[str, str]]],
+    sections: dict[str, ModuleType],
+    figures: dict[str, dict[str, Any]],
+    started: datetime,
+    seconds: float,
+    load: tuple[str, str],
+) -> str:
+    parts = [INTRO, _machine(config, machine, servers, started, seconds, load)]
+    for name, section in sections.items():
+        parts.append(f"## {section.TITLE}\n\n{section.render(figures[name], config)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _machine(
+    config: Config,
+    machine: Machine,
+    servers: dict[str, tuple[str, dict[str, str]]],
+    started: datetime,
+    seconds: float,
+    load: tuple[str, str],
+) -> str:
+    rows = [
+        (
+            "Date",
+            f"{started:%Y-%m-%d %H:%M} {started.astimezone().tzname()}, "
+            f"{seconds / 60:.0f} minutes in all",
+        ),
+        ("Command", f"`{config.command}`"),
+        ("CPU", f"{machine.cpu}, {machine.cores} cores"),
+        ("Memory", f"{machine.memory_gib:.1f} GiB"),
+        ("System", machine.system),
+        ("Python", machine.python),
+    ]
+    for key, (version, settings) in servers.items():
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items())
+        rows.append((NAMES[key], f"{version} ({shown})"))
+    rows += [("Load at start", f"`{load[0]}`"), ("Load at end", f"`{load[1]}`")]
+    table = "\n".join(f"| {name} | {value} |" for name, value in rows)
+    return f"## Machine and run\n\n| | |\n| --- | --- |\n{table}"

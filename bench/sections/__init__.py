@@ -1,0 +1,10 @@
+"""The sections of a benchmark run, in the order they run (seeding first: the others work on
+the team it makes). A section measures one database at a time and renders all of them."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bench.sections import bulk, seed, stats
+
+SECTIONS: dict[str, ModuleType] = {"seed": seed, "stats": stats, "bulk": bulk}
