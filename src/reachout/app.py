@@ -12,12 +12,13 @@ from reachout.db import Database
 def api_router() -> APIRouter:
     from reachout.candidates.api import router as candidates
     from reachout.projects.api import router as projects
+    from reachout.stats.api import router as stats
     from reachout.teams.api import router as teams
     from reachout.touchpoints.api import router as touchpoints
     from reachout.users.api import router as users
 
     root = APIRouter(prefix="/api/v1")
-    for router in (users, teams, candidates, projects, touchpoints):
+    for router in (users, teams, candidates, projects, touchpoints, stats):
         root.include_router(router)
     return root
 

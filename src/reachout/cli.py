@@ -28,6 +28,8 @@ from reachout.errors import ReachoutError
 from reachout.instance import ensure_secret_key
 from reachout.kit.security import new_password
 from reachout.models.enums import Role
+from reachout.stats.cli import register as register_stats
+from reachout.synthetic.cli import register as register_seed
 from reachout.teams.service import create_team, get_team_by_name
 from reachout.users.service import add_user, create_token, get_user_by_email
 
@@ -285,3 +287,13 @@ def token_create(
     with _database() as db, db.unit_of_work() as session:
         _, secret = create_token(session, user=get_user_by_email(session, email), label=label)
     typer.echo(secret)
+
+
+# --- stats -----------------------------------------------------------------------------------
+
+register_stats(app, database=_database)
+
+
+# --- seed ------------------------------------------------------------------------------------
+
+register_seed(app, database=_database, console=stderr)

@@ -73,7 +73,9 @@ def _shift_days_sqlite(element: shift_days, compiler: SQLCompiler, **kw: Any) ->
     ts_clause, days_clause = list(element.clauses)
     ts = compiler.process(ts_clause, **kw)
     days = compiler.process(days_clause, **kw)
-    return f"(strftime('%Y-%m-%d %H:%M:%S', {ts}, ({days}) || ' days') || substr({ts}, 20))"
+    # The fraction is cut off before strftime, which would round .9995 s and up to a second.
+    whole = f"substr({ts}, 1, 19)"
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {whole}, ({days}) || ' days') || substr({ts}, 20))"
 
 
 INT4_MAX = 2**31 - 1

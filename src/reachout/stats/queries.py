@@ -1,0 +1,315 @@
+"""The SQL behind Outreach Stats (SPEC §3): aggregates over one period of one team.
+
+The cohort view reads the derived `thread` table (one row per thread, kept by every write path,
+see stats/threads.py) through `ix_thread_team_start`; the activity view reads the touchpoint
+ledger through `ix_touchpoint_activity`, which covers every column it needs. Both aggregate in
+SQL. The one per-thread value that reaches Python is each replied thread's time to reply, as
+integer microseconds gathered into one string per group: the median is exact in Python and
+has no portable SQL form.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Date, String, case, cast, distinct, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement
+
+from reachout.models import Thread, Touchpoint
+from reachout.models.enums import Designation, Kind, ReplyStatus
+from reachout.stats.schemas import GroupBy
+
+# A group's key as the database gives it: a channel, a user or project id (None: no project),
+# a date (day or week).
+Key = str | int | date | None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One period of one team (days in the team's time zone, both included), and filters."""
+
+    team_id: int
+    first: date
+    last: date
+    project_id: int | None = None
+    user_id: int | None = None
+    channel: str | None = None
+
+
+def _in_scope(
+    scope: Scope, *, team: Any, day: Any, project: Any, user: Any, channel: Any
+) -> list[ColumnElement[bool]]:
+    conditions = [team == scope.team_id, day >= scope.first, day <= scope.last]
+    for column, value in (
+        (project, scope.project_id),
+        (user, scope.user_id),
+        (channel, scope.channel),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    return conditions
+
+
+def monday(day: date) -> date:
+    """The Monday that starts a date's ISO week (the key of a `week` group)."""
+    return day - timedelta(days=day.weekday())
+
+
+class monday_of(FunctionElement[date]):
+    """The date of the Monday that starts a date's ISO week."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(monday_of, "postgresql")
+def _monday_of_pg(element: monday_of, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({day} - (CAST(EXTRACT(ISODOW FROM {day}) AS INTEGER) - 1))"
+
+
+@compiles(monday_of, "sqlite")
+def _monday_of_sqlite(element: monday_of, compiler: SQLCompiler, **kw: Any) -> str:
+    # strftime('%w') numbers Sunday 0 .. Saturday 6; (w + 6) % 7 is the days since Monday.
+    (day,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+class micros_between(FunctionElement[int]):
+    """Whole microseconds from one stored UTC timestamp to another, exact on both databases.
+
+    Computed in SQL so that a replied thread reaches Python as one integer rather than two
+    timestamps to convert: the median needs one value per replied thread, and converting
+    timestamps was most of a long period's cost.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(micros_between, "postgresql")
+def _micros_between_pg(element: micros_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) * 1000000 AS BIGINT)"
+
+
+@compiles(micros_between, "sqlite")
+def _micros_between_sqlite(element: micros_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff'. SQLite's date functions keep milliseconds (and
+    # round .9995 up to the next second), so the seconds are read from the first 19 characters
+    # and the microseconds, characters 21 on, as an integer.
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    seconds = f"(strftime('%s', substr({end}, 1, 19)) - strftime('%s', substr({start}, 1, 19)))"
+    fraction = f"(CAST(substr({end}, 21) AS INTEGER) - CAST(substr({start}, 21) AS INTEGER))"
+    return f"({seconds} * 1000000 + {fraction})"
+
+
+# --- cohort ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CohortCounts:
+    contacted: int = 0
+    candidates: int = 0
+    follow_ups: int = 0
+    replied: int = 0
+    interested: int = 0
+    not_interested: int = 0
+    later: int = 0
+    # Microseconds from the initial to the first reply, one per replied thread.
+    micros_to_reply: list[int] = field(default_factory=list)
+
+    @classmethod
+    def total_of(cls, groups: Iterable[CohortCounts]) -> CohortCounts:
+        """The sum of disjoint groups: right for every count but `candidates`, which a candidate
+        with threads in two groups would be counted in twice."""
+        total = cls()
+        for g in groups:
+            for name in _ADDITIVE:
+                setattr(total, name, getattr(total, name) + getattr(g, name))
+            total.micros_to_reply += g.micros_to_reply
+        return total
+
+
+_ADDITIVE = ("contacted", "follow_ups", "replied", "interested", "not_interested", "later")
+
+_COHORT_COUNTS: list[ColumnElement[Any]] = [
+    func.count(),
+    func.count(distinct(Thread.candidate_id)),
+    func.coalesce(func.sum(Thread.follow_ups), 0),
+    func.count(Thread.first_reply_at),
+    *(func.count(case((Thread.latest_reply_status == status.value, 1))) for status in ReplyStatus),
+    # The replied threads' times to reply, in the same pass as the counts: one read of the
+    # period's threads instead of two (each thread read costs a table lookup on SQLite), and
+    # one string to split rather than a row per thread. Threads with no reply add nothing.
+    func.aggregate_strings(
+        cast(micros_between(Thread.started_at, Thread.first_reply_at), String), ","
+    ),
+]
+
+
+def _threads_in(scope: Scope) -> list[ColumnElement[bool]]:
+    t = Thread
+    return _in_scope(
+        scope,
+        team=t.team_id,
+        day=t.start_day,
+        project=t.project_id,
+        user=t.user_id,
+        channel=t.channel,
+    )
+
+
+def _thread_key(group_by: GroupBy) -> ColumnElement[Any]:
+    keys: dict[GroupBy, ColumnElement[Any]] = {
+        GroupBy.channel: Thread.channel,  # type: ignore[dict-item]
+        GroupBy.user: Thread.user_id,  # type: ignore[dict-item]
+        GroupBy.project: Thread.project_id,  # type: ignore[dict-item]
+        GroupBy.day: Thread.start_day,  # type: ignore[dict-item]
+        # Weeks are grouped in SQL: distinct candidates cannot be added up from days.
+        GroupBy.week: monday_of(Thread.start_day),
+    }
+    return keys[group_by]
+
+
+def _counts_of(row: Sequence[Any]) -> CohortCounts:
+    *numbers, micros = row
+    contacted, candidates, follow_ups, replied, interested, not_interested, later = map(
+        int, numbers
+    )
+    return CohortCounts(
+        contacted=contacted,
+        candidates=candidates,
+        follow_ups=follow_ups,
+        replied=replied,
+        interested=interested,
+        not_interested=not_interested,
+        later=later,
+        micros_to_reply=[int(m) for m in micros.split(",")] if micros else [],
+    )
+
+
+def cohort_counts(
+    session: Session, *, scope: Scope, group_by: GroupBy | None
+) -> tuple[CohortCounts, dict[Key, CohortCounts]]:
+    """The period's totals and, with `group_by` (not stage), its groups by the thread's initial."""
+    where = _threads_in(scope)
+    if group_by in (None, GroupBy.stage):
+        return _counts_of(session.execute(select(*_COHORT_COUNTS).where(*where)).one()), {}
+    key = _thread_key(group_by)
+    rows = session.execute(select(key, *_COHORT_COUNTS).where(*where).group_by(key))
+    groups = {row[0]: _counts_of(row[1:]) for row in rows}
+    totals = CohortCounts.total_of(groups.values())
+    distinct_candidates = select(func.count(distinct(Thread.candidate_id))).where(*where)
+    totals.candidates = session.scalar(distinct_candidates) or 0
+    return totals, groups
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    stage: int
+    reached: int
+    replied: int
+
+
+def stage_counts(session: Session, *, scope: Scope) -> list[StageCounts]:
+    """Stage k: threads with at least k outreach before their first reply (or in all), and the
+    replied ones among them whose first reply came after exactly k."""
+    per_depth = session.execute(
+        select(Thread.outreach_before_reply, func.count(), func.count(Thread.first_reply_at))
+        .where(*_threads_in(scope))
+        .group_by(Thread.outreach_before_reply)
+    ).all()
+    threads = {int(depth): int(n) for depth, n, _ in per_depth}
+    replied = {int(depth): int(r) for depth, _, r in per_depth}
+    stages = []
+    reached = sum(threads.values())
+    for k in range(1, max(threads, default=0) + 1):
+        stages.append(StageCounts(stage=k, reached=reached, replied=replied.get(k, 0)))
+        reached -= threads.get(k, 0)
+    return stages
+
+
+# --- activity --------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivityCounts:
+    outreach: int = 0
+    initial: int = 0
+    follow_up: int = 0
+    replies: int = 0
+    interested: int = 0
+    not_interested: int = 0
+    later: int = 0
+
+    def add(self, other: ActivityCounts) -> None:
+        for name in _ACTIVITY_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _activity_counts() -> dict[str, ColumnElement[int]]:
+    tp = Touchpoint
+    conditions = {
+        "outreach": tp.kind == Kind.outreach.value,
+        "initial": tp.designation == Designation.initial.value,
+        "follow_up": tp.designation == Designation.follow_up.value,
+        "replies": tp.kind == Kind.reply.value,
+        **{s.value: tp.reply_status == s.value for s in ReplyStatus},
+    }
+    return {name: func.count(case((condition, 1))) for name, condition in conditions.items()}
+
+
+_ACTIVITY_NAMES = [f.name for f in fields(ActivityCounts)]
+
+
+def _touchpoint_key(group_by: GroupBy | None) -> ColumnElement[Any]:
+    tp = Touchpoint
+    keys: dict[GroupBy | None, Any] = {
+        GroupBy.channel: tp.channel,
+        GroupBy.user: tp.user_id,
+        GroupBy.project: tp.project_id,
+        # Days are read in the index's order, which lets SQLite aggregate as it scans instead
+        # of sorting every row first; weeks and the totals are added up here from the days.
+        None: tp.local_day,
+        GroupBy.day: tp.local_day,
+        GroupBy.week: tp.local_day,
+    }
+    if group_by not in keys:
+        raise ValueError(f"the activity view has no grouping by {group_by}")
+    return keys[group_by]  # type: ignore[no-any-return]
+
+
+def activity_counts(
+    session: Session, *, scope: Scope, group_by: GroupBy | None
+) -> tuple[ActivityCounts, dict[Key, ActivityCounts]]:
+    """The period's live touchpoints counted by their own day, in total and by `group_by`."""
+    tp = Touchpoint
+    where = _in_scope(
+        scope,
+        team=tp.team_id,
+        day=tp.local_day,
+        project=tp.project_id,
+        user=tp.user_id,
+        channel=tp.channel,
+    )
+    key = _touchpoint_key(group_by)
+    counts = _activity_counts()
+    rows = session.execute(
+        select(key, *counts.values()).where(*where, tp.deleted_at.is_(None)).group_by(key)
+    )
+    totals = ActivityCounts()
+    groups: dict[Key, ActivityCounts] = defaultdict(ActivityCounts)
+    for row in rows:
+        counted = ActivityCounts(**{name: int(n) for name, n in zip(counts, row[1:], strict=True)})
+        totals.add(counted)
+        if group_by is not None:
+            groups[monday(row[0]) if group_by == GroupBy.week else row[0]].add(counted)
+    return totals, dict(groups)
