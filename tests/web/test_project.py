@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from reachout.db import Database
 from reachout.models import Candidate, Project, ProjectCandidate, Touchpoint
-from tests.factories import World, make_candidate, make_project
+from tests.factories import World, make_project
 
 
 def _project(db: Database, world: World, size: int) -> int:

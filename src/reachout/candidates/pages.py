@@ -23,7 +23,6 @@ from reachout.web.route import PageRoute, page_user, render
 router = APIRouter(route_class=PageRoute)
 
 PAGE_SIZE = 50
-CANDIDATE_FIELDS = ("name", "email", "title", "company", "location", "phone", "linkedin_url")
 
 
 def candidate_rows(
@@ -92,10 +91,15 @@ def add_candidate(
     session: Session = Depends(get_session),
 ) -> Response:
     form = {
-        "name": name, "email": email, "title": title, "company": company,
-        "location": location, "phone": phone, "linkedin_url": linkedin_url,
+        "name": name,
+        "email": email,
+        "title": title,
+        "company": company,
+        "location": location,
+        "phone": phone,
+        "linkedin_url": linkedin_url,
     }
-    data = {k: v for k, v in form.items() if k != "email"}
+    data: dict[str, Any] = {k: v for k, v in form.items() if k != "email"}
     data["emails"] = [email.strip()] if email.strip() else []
     try:
         candidate = service.create_candidate(
@@ -105,8 +109,15 @@ def add_candidate(
         errors = errors_by_field(exc) if isinstance(exc, Invalid) else {"": exc.detail}
         errors = {("email" if k.startswith("emails") else k): v for k, v in errors.items()}
         return _list_page(
-            request, session, user, q=None, cursor=None, status=exc.status,
-            add_form=form, add_errors=errors, existing_id=exc.extra.get("existing_id"),
+            request,
+            session,
+            user,
+            q=None,
+            cursor=None,
+            status=exc.status,
+            add_form=form,
+            add_errors=errors,
+            existing_id=exc.extra.get("existing_id"),
         )
     return RedirectResponse(f"/candidates/{candidate.id}", status_code=303)
 

@@ -116,8 +116,14 @@ def log_activity(
         logged = service.log_touchpoint(session, actor=user, data=data)
     except Invalid as exc:
         return render_activity(
-            request, session, user, candidate, status=422, form=form.values(),
-            errors=errors_by_field(exc), open=True,
+            request,
+            session,
+            user,
+            candidate,
+            status=422,
+            form=form.values(),
+            errors=errors_by_field(exc),
+            open=True,
         )
     return render_activity(request, session, user, candidate, saved=logged)
 
@@ -188,11 +194,11 @@ def log_bulk(
         limit = request.app.state.settings.bulk_max_candidates
         result = bulk.log_bulk(session, actor=user, project_id=project_id, data=data, limit=limit)
     except Invalid as exc:
-        context = {"errors": errors_by_field(exc), "detail": exc.detail}
-        return render(request, "touchpoints/_bulk_result.html", context, user=user, status=422)
-    context = {"result": result, "kind": fields["kind"]}
+        failed = {"detail": exc.detail}
+        return render(request, "touchpoints/_bulk_result.html", failed, user=user, status=422)
+    done = {"result": result, "kind": fields["kind"]}
     headers = {"HX-Trigger": "touchpoints-changed"}
-    return render(request, "touchpoints/_bulk_result.html", context, user=user, headers=headers)
+    return render(request, "touchpoints/_bulk_result.html", done, user=user, headers=headers)
 
 
 @router.post("/batches/{batch_id}/undo")

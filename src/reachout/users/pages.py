@@ -143,8 +143,12 @@ def add_member(
         )
     except ReachoutError as exc:
         return render_settings(
-            request, session, user, status=exc.status, member_error=exc.detail, member_form={
-                "email": email, "name": name, "role": role}
+            request,
+            session,
+            user,
+            status=exc.status,
+            member_error=exc.detail,
+            member_form={"email": email, "name": name, "role": role},
         )
     shown = {"email": member.email, "password": None if password else secret}
     return render_settings(request, session, user, new_member=shown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reachout.errors import TooManyRequests
 from reachout.kit import security
@@ -23,9 +23,9 @@ MAX_FAILURES_PER_IP = 50
 _DUMMY_HASH = security.hash_password("not the password of anyone")
 
 
-def _failures(session: Session, column: object, value: str) -> int:
+def _failures(session: Session, column: InstrumentedAttribute[str], value: str) -> int:
     since = now() - WINDOW
-    stmt = select(func.count()).where(column == value, SignInFailure.failed_at > since)  # type: ignore[operator]
+    stmt = select(func.count()).where(column == value, SignInFailure.failed_at > since)
     return session.scalar(stmt) or 0
 
 

@@ -27,10 +27,11 @@ def validate(schema: type[M], data: dict[str, Any]) -> M:
         return schema.model_validate(data)
     except ValidationError as exc:
         errors = [
-            FieldError(e.message, field=e.field)
-            for e in validation_errors(_as_request_error(exc))
+            FieldError(e.message, field=e.field) for e in validation_errors(_as_request_error(exc))
         ]
-        raise Invalid(detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors) from exc
+        raise Invalid(
+            detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
+        ) from exc
 
 
 def _as_request_error(exc: ValidationError) -> Any:

@@ -126,6 +126,4 @@ def render(
         "stats_page": getattr(request.app.state, "stats_page", False),
         **(context or {}),
     }
-    return templates.TemplateResponse(
-        request, name, full, status_code=status, headers=headers
-    )
+    return templates.TemplateResponse(request, name, full, status_code=status, headers=headers)
