@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
@@ -23,6 +23,33 @@ def snapshot(obj: Any) -> dict[str, Any]:
             value = value.value
         out[attr.key] = value
     return out
+
+
+class TeamOwned(Protocol):
+    id: Any
+    team_id: Any
+
+
+def record_change(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    entity: TeamOwned,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Record a change to a row of a team's: its type is its table's name."""
+    record(
+        session,
+        actor=actor,
+        team_id=entity.team_id,
+        action=action,
+        entity_type=inspect(entity).mapper.local_table.name,
+        entity_id=entity.id,
+        before=before,
+        after=after,
+    )
 
 
 def record(

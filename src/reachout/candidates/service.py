@@ -117,27 +117,6 @@ def _snapshot(candidate: Candidate) -> dict[str, Any]:
     return {**audit.snapshot(candidate), "emails": [e.email for e in candidate.emails]}
 
 
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    action: str,
-    candidate: Candidate,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        team_id=candidate.team_id,
-        action=action,
-        entity_type="candidate",
-        entity_id=candidate.id,
-        before=before,
-        after=after,
-    )
-
-
 def create_candidate(session: Session, *, actor: User, data: CandidateCreate) -> Candidate:
     emails = email_keys(data.emails)
     linkedin = linkedin_key(data.linkedin_url) if data.linkedin_url else None
@@ -150,7 +129,9 @@ def create_candidate(session: Session, *, actor: User, data: CandidateCreate) ->
     _set_emails(candidate, emails)
     session.add(candidate)
     session.flush()
-    _record(session, actor=actor, action="create", candidate=candidate, after=_snapshot(candidate))
+    audit.record_change(
+        session, actor=actor, action="create", entity=candidate, after=_snapshot(candidate)
+    )
     return candidate
 
 
@@ -208,11 +189,11 @@ def update_candidate(
     # Set explicitly: a change of emails alone does not touch the candidate's own row.
     candidate.updated_at = now()
     session.flush()
-    _record(
+    audit.record_change(
         session,
         actor=actor,
         action="update",
-        candidate=candidate,
+        entity=candidate,
         before=before,
         after=_snapshot(candidate),
     )
@@ -241,7 +222,7 @@ def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> Non
     )
     history_changed(session, team=actor.team, candidate_ids=[candidate.id], since=None)
     session.flush()
-    _record(session, actor=actor, action="delete", candidate=candidate, before=before)
+    audit.record_change(session, actor=actor, action="delete", entity=candidate, before=before)
 
 
 def read_candidates(session: Session, candidates: Sequence[Candidate]) -> list[CandidateRead]:

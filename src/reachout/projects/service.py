@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,7 +58,9 @@ def create_project(session: Session, *, actor: User, data: ProjectCreate) -> Pro
     )
     session.add(project)
     session.flush()
-    _record(session, actor=actor, action="create", project=project, after=audit.snapshot(project))
+    audit.record_change(
+        session, actor=actor, action="create", entity=project, after=audit.snapshot(project)
+    )
     return project
 
 
@@ -85,7 +86,9 @@ def update_project(
         setattr(project, field, getattr(changes, field))
     session.flush()
     after = audit.snapshot(project)
-    _record(session, actor=actor, action="update", project=project, before=before, after=after)
+    audit.record_change(
+        session, actor=actor, action="update", entity=project, before=before, after=after
+    )
     return project
 
 
@@ -105,7 +108,7 @@ def add_candidates(
     added = repository.add_members(session, project_id=project.id, ids=chosen, added_at=now())
     count = repository.candidate_counts(session, [project.id]).get(project.id, 0)
     after = {"candidate_ids": ids, "added": added}
-    _record(session, actor=actor, action="add_candidates", project=project, after=after)
+    audit.record_change(session, actor=actor, action="add_candidates", entity=project, after=after)
     return CandidatesAdded(added=added, candidate_count=count)
 
 
@@ -121,7 +124,9 @@ def remove_candidates(
     removed = repository.remove_members(session, project_id=project.id, ids=chosen)
     count = repository.candidate_counts(session, [project.id]).get(project.id, 0)
     before = {"candidate_ids": ids, "removed": removed}
-    _record(session, actor=actor, action="remove_candidates", project=project, before=before)
+    audit.record_change(
+        session, actor=actor, action="remove_candidates", entity=project, before=before
+    )
     return CandidatesRemoved(removed=removed, candidate_count=count)
 
 
@@ -148,27 +153,6 @@ def read_projects(session: Session, projects: Sequence[Project]) -> list[Project
 
 def read_project(session: Session, project: Project) -> ProjectRead:
     return read_projects(session, [project])[0]
-
-
-def _record(
-    session: Session,
-    *,
-    actor: User,
-    action: str,
-    project: Project,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        team_id=project.team_id,
-        action=action,
-        entity_type="project",
-        entity_id=project.id,
-        before=before,
-        after=after,
-    )
 
 
 def project_names(session: Session, *, actor: User, project_ids: Sequence[int]) -> dict[int, str]:

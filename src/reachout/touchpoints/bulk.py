@@ -105,13 +105,11 @@ def log_bulk(
         counts["initial"],
         counts["follow_up"],
     )
-    audit.record(
+    audit.record_change(
         session,
         actor=actor,
-        team_id=team_id,
         action="create",
-        entity_type="batch",
-        entity_id=batch.id,
+        entity=batch,
         after={**data.model_dump(mode="json", exclude={"candidate_ids"}), **counts},
     )
     return BulkResult(batch_id=batch.id, **counts)
@@ -205,13 +203,11 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         history_changed(session, team=actor.team, candidate_ids=in_batch, since=since)
     batch.undone_at = moment
     batch.undone_by_id = actor.id
-    audit.record(
+    audit.record_change(
         session,
         actor=actor,
-        team_id=actor.team_id,
         action="undo",
-        entity_type="batch",
-        entity_id=batch.id,
+        entity=batch,
         before={"created": batch.created, "initial": batch.initial, "follow_up": batch.follow_up},
     )
     session.flush()

@@ -109,13 +109,11 @@ def log_touchpoint(
         session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at
     )
     session.refresh(touchpoint)
-    audit.record(
+    audit.record_change(
         session,
         actor=actor,
-        team_id=team_id,
         action="create",
-        entity_type="touchpoint",
-        entity_id=touchpoint.id,
+        entity=touchpoint,
         after=audit.snapshot(touchpoint),
     )
     return touchpoint
@@ -181,13 +179,11 @@ def update_touchpoint(
     since = min(was_at, touchpoint.occurred_at)
     _history_changed(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since)
     session.refresh(touchpoint)
-    audit.record(
+    audit.record_change(
         session,
         actor=actor,
-        team_id=actor.team_id,
         action="update",
-        entity_type="touchpoint",
-        entity_id=touchpoint.id,
+        entity=touchpoint,
         before=before,
         after=audit.snapshot(touchpoint),
     )
@@ -204,13 +200,11 @@ def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> N
     _history_changed(
         session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
     )
-    audit.record(
+    audit.record_change(
         session,
         actor=actor,
-        team_id=actor.team_id,
         action="delete",
-        entity_type="touchpoint",
-        entity_id=touchpoint.id,
+        entity=touchpoint,
         before=before,
     )
 
