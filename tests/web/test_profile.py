@@ -117,3 +117,44 @@ def test_a_member_cannot_change_someone_elses_entry(
         assert answer.status == 403
     finally:
         other.close()
+
+
+def test_a_long_timeline_shows_older_activity_on_demand(
+    page: Page, world: World, db: Database
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from reachout.kit.time import now
+
+    candidate_id = _candidate(db, world)
+    start = now() - timedelta(days=200)
+    with db.unit_of_work() as s:
+        rows = [
+            {
+                "team_id": world.team.id,
+                "candidate_id": candidate_id,
+                "kind": "outreach",
+                "channel": "call",
+                "designation": "follow_up" if i else "initial",
+                "designation_mode": "explicit",
+                "note": f"call {i}",
+                "occurred_at": start + timedelta(days=i),
+                "local_day": (start + timedelta(days=i)).date(),
+                "user_id": world.admin.id,
+                "created_by_id": world.admin.id,
+                "source": "manual",
+            }
+            for i in range(130)
+        ]
+        s.execute(insert(Touchpoint), rows)
+    page.goto(f"/candidates/{candidate_id}")
+    entries = page.locator("#timeline > li.entry")
+    expect(entries).to_have_count(100)
+    expect(entries.first).to_contain_text("call 129")
+    page.get_by_role("button", name="Show older activity").click()
+    expect(entries).to_have_count(130)
+    expect(entries.last).to_contain_text("call 0")
+    expect(entries.last).to_have_attribute("data-designation", "initial")
+    expect(page.get_by_role("button", name="Show older activity")).to_have_count(0)

@@ -60,17 +60,21 @@ def can_edit(user: User, touchpoint: Touchpoint) -> bool:
     return user.role == Role.admin or touchpoint.created_by_id == user.id
 
 
-def activity_context(session: Session, user: User, candidate: Candidate) -> dict[str, Any]:
-    entries = timeline.candidate_timeline(session, actor=user, candidate_id=candidate.id)
+def activity_context(
+    session: Session, user: User, candidate: Candidate, *, before_id: int | None = None
+) -> dict[str, Any]:
+    entries, more = timeline.candidate_timeline(
+        session, actor=user, candidate_id=candidate.id, before_id=before_id
+    )
     return {
         "candidate": candidate,
         "entries": entries,
+        "more": more,
         "names": {u.id: u.name for u in users.list_users(session, actor=user)},
         "project_names": project_names(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
         "editable": {t.id for t in entries if can_edit(user, t)},
-        "timeline_max": timeline.TIMELINE_MAX,
         "now": now(),
     }
 
@@ -98,6 +102,20 @@ def activity(
 ) -> Response:
     candidate = get_candidate(session, actor=user, candidate_id=candidate_id)
     return render_activity(request, session, user, candidate)
+
+
+@router.get("/candidates/{candidate_id}/timeline")
+def older_entries(
+    request: Request,
+    candidate_id: int,
+    before: int,
+    user: User = Depends(page_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The timeline's next entries, after `before` (Show older activity)."""
+    candidate = get_candidate(session, actor=user, candidate_id=candidate_id)
+    context = activity_context(session, user, candidate, before_id=before)
+    return render(request, "touchpoints/_entries.html", context, user=user)
 
 
 @router.post("/candidates/{candidate_id}/touchpoints")

@@ -6,14 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from reachout.candidates.service import require_candidate
+from reachout.errors import Invalid
+from reachout.kit.types import is_db_id
 from reachout.models import Touchpoint, User
 from reachout.models.enums import Kind
 
-TIMELINE_MAX = 1000
+# Entries shown at once; "Show older activity" loads the next ones. A long history (a thousand
+# entries) then costs the profile no more than a short one.
+TIMELINE_PAGE = 100
 
 
 @dataclass
@@ -25,17 +29,32 @@ class ContactSummary:
 
 
 def candidate_timeline(
-    session: Session, *, actor: User, candidate_id: int, limit: int = TIMELINE_MAX
-) -> list[Touchpoint]:
-    """A candidate's live touchpoints, newest first (the reverse of the history's order)."""
+    session: Session,
+    *,
+    actor: User,
+    candidate_id: int,
+    before_id: int | None = None,
+    limit: int = TIMELINE_PAGE,
+) -> tuple[list[Touchpoint], bool]:
+    """A candidate's live touchpoints, newest first (the reverse of the history's order), and
+    whether there are older ones. `before_id` continues after that touchpoint."""
     require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
-    stmt = (
-        select(Touchpoint)
-        .where(Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None))
-        .order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc())
-        .limit(limit)
+    stmt = select(Touchpoint).where(
+        Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None)
     )
-    return list(session.scalars(stmt))
+    if before_id is not None:
+        after = session.get(Touchpoint, before_id) if is_db_id(before_id) else None
+        if after is None or after.candidate_id != candidate_id:
+            raise Invalid.on("before", f"no touchpoint {before_id} of this candidate")
+        stmt = stmt.where(
+            or_(
+                Touchpoint.occurred_at < after.occurred_at,
+                and_(Touchpoint.occurred_at == after.occurred_at, Touchpoint.id < after.id),
+            )
+        )
+    stmt = stmt.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    return rows[:limit], len(rows) > limit
 
 
 def contact_summaries(
