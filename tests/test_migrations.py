@@ -18,4 +18,4 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0001"
+    assert before == after == "0002"

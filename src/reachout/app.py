@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from reachout import problems
 from reachout.config import Settings
 from reachout.db import Database
+
+log = logging.getLogger("reachout")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def api_router() -> APIRouter:
@@ -23,7 +35,35 @@ def api_router() -> APIRouter:
     return root
 
 
+def pages_router() -> APIRouter:
+    from reachout.candidates.pages import router as candidates
+    from reachout.projects.pages import router as projects
+    from reachout.teams.pages import router as teams
+    from reachout.touchpoints.pages import router as touchpoints
+    from reachout.users.pages import router as users
+
+    root = APIRouter(include_in_schema=False)
+    for router in (users, teams, candidates, projects, touchpoints):
+        root.include_router(router)
+    return root
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from reachout.web.session import load_secret_key
+
+    # Read the session secret once at start-up. A database that is not migrated yet is no
+    # reason not to start: the first page then reads it (load_secret_key is lazy too).
+    try:
+        await run_in_threadpool(load_secret_key, app, app.state.db)
+    except SQLAlchemyError as exc:
+        log.warning("session secret not loaded at start-up: %s", exc)
+    yield
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    from reachout.web.route import make_templates
+
     settings = settings or Settings()
     app = FastAPI(
         title="Reachout",
@@ -32,11 +72,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings)
+    app.state.templates = make_templates()
     problems.install(app)
     app.include_router(api_router())
+    app.include_router(pages_router())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -87,8 +87,13 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
 
 
 def install(app: FastAPI) -> None:
+    # Imported here: the web edge renders templates, which the API alone never needs.
+    from reachout.web.errors import error_page, is_page
+
     @app.exception_handler(ReachoutError)
-    async def _reachout(request: Request, exc: ReachoutError) -> JSONResponse:
+    async def _reachout(request: Request, exc: ReachoutError) -> Response:
+        if is_page(request):
+            return error_page(request, exc.status, exc.title, exc.detail)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(
             exc.status,
@@ -101,16 +106,21 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        if is_page(request):
+            return error_page(request, 422, "Validation failed", detail)
         return problem_response(
             422, "Validation failed", detail, slug="validation-failed", errors=errors
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        if is_page(request):
+            detail = "there is no page here" if exc.status_code == 404 else str(exc.detail)
+            return error_page(request, exc.status_code, title, detail)
         return problem_response(
             exc.status_code,
             title,
@@ -120,10 +130,12 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
         # Services check what they can first; this is the last line (a race lost to another
         # request), so it answers as the conflict it is rather than as a server fault.
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        if is_page(request):
+            return error_page(request, 409, "Conflict", "the change conflicts with another one")
         return problem_response(
             409, "Conflict", "the change conflicts with another one; retry", slug="conflict"
         )

@@ -5,6 +5,7 @@ from reachout.models.base import Base
 from reachout.models.candidate import Candidate, CandidateEmail
 from reachout.models.idempotency import IdempotencyRecord
 from reachout.models.project import Project, ProjectCandidate
+from reachout.models.signin import SignInFailure
 from reachout.models.team import InstanceSetting, Team
 from reachout.models.thread import Thread
 from reachout.models.touchpoint import Batch, Touchpoint
@@ -21,6 +22,7 @@ __all__ = [
     "InstanceSetting",
     "Project",
     "ProjectCandidate",
+    "SignInFailure",
     "Team",
     "Thread",
     "Touchpoint",

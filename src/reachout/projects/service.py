@@ -153,3 +153,15 @@ def read_projects(session: Session, projects: Sequence[Project]) -> list[Project
 
 def read_project(session: Session, project: Project) -> ProjectRead:
     return read_projects(session, [project])[0]
+
+
+def project_names(session: Session, *, actor: User, project_ids: Sequence[int]) -> dict[int, str]:
+    """Names of these projects of the actor's team, by id (for lists that show them)."""
+    if not project_ids:
+        return {}
+    rows = session.execute(
+        select(Project.id, Project.name).where(
+            Project.team_id == actor.team_id, Project.id.in_(set(project_ids))
+        )
+    )
+    return {project_id: name for project_id, name in rows}

@@ -138,3 +138,35 @@ def authenticate_token(session: Session, secret: str, *, write: bool) -> User:
     if write and (token.last_used_at is None or moment - token.last_used_at > LAST_USED_PRECISION):
         token.last_used_at = moment
     return user
+
+
+def set_role(session: Session, *, actor: User, user_id: int, role: Role) -> User:
+    """Make a team member an admin or a member (admins only); a team keeps at least one admin."""
+    if actor.role != Role.admin:
+        raise Forbidden("only an admin can change roles")
+    user = session.get(User, user_id) if is_db_id(user_id) else None
+    if user is None or user.team_id != actor.team_id:
+        raise NotFound(f"no team member with id {user_id}")
+    role = Role(role)
+    if user.role == Role.admin and role != Role.admin:
+        admins = session.scalars(
+            select(User.id).where(
+                User.team_id == actor.team_id, User.role == Role.admin.value, User.is_active
+            )
+        ).all()
+        if list(admins) == [user.id]:
+            raise Conflict("a team needs at least one admin: make someone else admin first")
+    before = {"role": user.role}
+    user.role = role.value
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        action="update",
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after={"role": user.role},
+    )
+    return user

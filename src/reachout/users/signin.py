@@ -1,0 +1,62 @@
+"""Signing in to the web app with email and password, with a limit on failed attempts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from reachout.errors import TooManyRequests
+from reachout.kit import security
+from reachout.kit.time import now
+from reachout.models import SignInFailure, User
+
+# Failed sign-ins counted over this window. Per email, a handful stops password guessing on one
+# account; per address (IP), a larger number stops one client trying many accounts.
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 50
+
+# Verified against when the email is unknown, so that a wrong email takes as long as a wrong
+# password and the answer time does not tell which accounts exist.
+_DUMMY_HASH = security.hash_password("not the password of anyone")
+
+
+def _failures(session: Session, column: InstrumentedAttribute[str], value: str) -> int:
+    since = now() - WINDOW
+    stmt = select(func.count()).where(column == value, SignInFailure.failed_at > since)
+    return session.scalar(stmt) or 0
+
+
+def check_limit(session: Session, *, email: str, ip: str) -> None:
+    """Refuse (429) while this email or this address has too many recent failures."""
+    key = email.strip().lower()
+    if _failures(session, SignInFailure.email_key, key) >= MAX_FAILURES_PER_EMAIL or (
+        _failures(session, SignInFailure.ip, ip) >= MAX_FAILURES_PER_IP
+    ):
+        minutes = int(WINDOW.total_seconds() // 60)
+        raise TooManyRequests(
+            f"too many failed sign-ins; wait {minutes} minutes and try again",
+            extra={"retry_after": int(WINDOW.total_seconds())},
+        )
+
+
+def sign_in(session: Session, *, email: str, password: str, ip: str) -> User | None:
+    """The user these credentials belong to, or None (the failure is recorded).
+
+    Raises TooManyRequests, before checking the password, while the limit is reached: a right
+    password is refused too, or guessing could go on past the limit.
+    """
+    check_limit(session, email=email, ip=ip)
+    key = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == key)) if key else None
+    valid = security.verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and valid and user.is_active:
+        session.execute(delete(SignInFailure).where(SignInFailure.email_key == key))
+        return user
+    moment = now()
+    session.execute(delete(SignInFailure).where(SignInFailure.failed_at < moment - WINDOW))
+    session.add(SignInFailure(email_key=key[:320], ip=ip[:64], failed_at=moment))
+    session.flush()
+    return None
