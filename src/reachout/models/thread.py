@@ -17,7 +17,22 @@ class Thread(Base):
 
     __tablename__ = "thread"
     __table_args__ = (
-        Index("ix_thread_team_start", "team_id", "start_day"),
+        # The cohort view reads one period of one team: every column it needs is in the index,
+        # so neither database visits the table (SQLite took half the time with it).
+        Index(
+            "ix_thread_team_start",
+            "team_id",
+            "start_day",
+            "channel",
+            "user_id",
+            "project_id",
+            "candidate_id",
+            "started_at",
+            "first_reply_at",
+            "follow_ups",
+            "outreach_before_reply",
+            "latest_reply_status",
+        ),
         Index("ix_thread_candidate_id", "candidate_id"),
     )
 

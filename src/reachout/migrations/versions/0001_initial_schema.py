@@ -51,7 +51,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("thread", schema=None) as batch_op:
         batch_op.create_index("ix_thread_candidate_id", ["candidate_id"], unique=False)
-        batch_op.create_index("ix_thread_team_start", ["team_id", "start_day"], unique=False)
+        batch_op.create_index(
+            "ix_thread_team_start",
+            [
+                "team_id",
+                "start_day",
+                "channel",
+                "user_id",
+                "project_id",
+                "candidate_id",
+                "started_at",
+                "first_reply_at",
+                "follow_ups",
+                "outreach_before_reply",
+                "latest_reply_status",
+            ],
+            unique=False,
+        )
 
     op.create_table(
         "app_user",
