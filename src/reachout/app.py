@@ -38,12 +38,13 @@ def api_router() -> APIRouter:
 def pages_router() -> APIRouter:
     from reachout.candidates.pages import router as candidates
     from reachout.projects.pages import router as projects
+    from reachout.stats.pages import router as stats
     from reachout.teams.pages import router as teams
     from reachout.touchpoints.pages import router as touchpoints
     from reachout.users.pages import router as users
 
     root = APIRouter(include_in_schema=False)
-    for router in (users, teams, candidates, projects, touchpoints):
+    for router in (users, teams, candidates, projects, touchpoints, stats):
         root.include_router(router)
     return root
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = db or Database(settings)
     app.state.templates = make_templates()
+    app.state.stats_page = True
     problems.install(app)
     app.include_router(api_router())
     app.include_router(pages_router())
