@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from reachout import migrate
@@ -85,12 +86,23 @@ def database(
 
 def _wipe(db: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if db.dialect == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
+    # A request the browser sent just before the test ended may still be writing: TRUNCATE then
+    # waits for it, or PostgreSQL picks one of the two as a deadlock victim. Retrying after the
+    # other has finished is the fix; it never takes more than a couple of tries.
+    for attempt in range(5):
+        try:
+            with db.engine.begin() as conn:
+                if db.dialect == "postgresql":
+                    names = ", ".join(f'"{t}"' for t in tables)
+                    conn.execute(text(f"TRUNCATE {names} CASCADE"))
+                else:
+                    for t in tables:
+                        conn.execute(text(f'DELETE FROM "{t}"'))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
