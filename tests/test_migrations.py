@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from reachout import migrate
 from reachout.db import Database
@@ -18,4 +22,50 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0002"
+    assert before == after == "0003"
+
+
+def test_0003_fills_the_week_and_time_to_reply_of_existing_threads(db: Database) -> None:
+    """Threads written before 0003 get the values a rebuild would give them."""
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+        rows = [
+            # Sunday 2026-11-29 belongs to the week of Monday the 23rd; replied 1 h 0.5 s later.
+            (
+                1,
+                date(2026, 11, 29),
+                datetime(2026, 11, 29, 23, 0),
+                datetime(2026, 11, 30, 0, 0, 0, 500_000),
+            ),
+            # A Monday is its own week's Monday; a reply 0.000001 s before the next second.
+            (
+                2,
+                date(2026, 11, 30),
+                datetime(2026, 11, 30, 9, 0, 0, 999_999),
+                datetime(2026, 11, 30, 9, 0, 1, 999_998),
+            ),
+            # No reply.
+            (3, date(2026, 1, 1), datetime(2026, 1, 1, 12, 0), None),
+        ]
+        for thread_id, day, started, replied in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO thread (id, team_id, candidate_id, started_at, start_day, channel,"
+                    " user_id, project_id, follow_ups, outreach_before_reply, first_reply_at,"
+                    " latest_reply_status) VALUES (:id, 1, 1, :started, :day, 'email', 1, NULL,"
+                    " 0, 1, :replied, NULL)"
+                ),
+                {"id": thread_id, "started": started, "day": day, "replied": replied},
+            )
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as conn:
+        got = conn.execute(
+            text("SELECT id, start_week, reply_micros FROM thread ORDER BY id")
+        ).all()
+    assert [(i, str(week), micros) for i, week, micros in got] == [
+        (1, "2026-11-23", 3_600_500_000),
+        (2, "2026-11-30", 999_999),
+        (3, "2025-12-29", None),
+    ]

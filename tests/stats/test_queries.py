@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Date, event, literal, select
 from sqlalchemy.orm import Session
 
+from reachout.kit.sql import micros_between, monday_of
 from reachout.models.base import UTCDateTime
-from reachout.stats.queries import micros_between, monday, monday_of
+from reachout.stats.queries import monday
 from reachout.stats.schemas import GroupBy, StatsQuery, StatsView
 from reachout.stats.service import outreach_stats
 from tests.factories import at, make_team

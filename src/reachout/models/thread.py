@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base, UTCDateTime
@@ -23,15 +23,15 @@ class Thread(Base):
             "ix_thread_team_start",
             "team_id",
             "start_day",
+            "start_week",
             "channel",
             "user_id",
             "project_id",
             "candidate_id",
-            "started_at",
-            "first_reply_at",
             "follow_ups",
             "outreach_before_reply",
             "latest_reply_status",
+            "reply_micros",
         ),
         Index("ix_thread_candidate_id", "candidate_id"),
     )
@@ -43,6 +43,8 @@ class Thread(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The initial's date in the team's time zone.
     start_day: Mapped[date] = mapped_column(Date)
+    # The Monday of start_day's ISO week: the key of group_by=week.
+    start_week: Mapped[date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int] = mapped_column()
     project_id: Mapped[int | None] = mapped_column(nullable=True)
@@ -50,5 +52,8 @@ class Thread(Base):
     # Outreach touchpoints (the initial included) before the first reply; all of them if none.
     outreach_before_reply: Mapped[int] = mapped_column(Integer)
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Microseconds from started_at to first_reply_at (null if no reply): the time to reply the
+    # median is taken over, ready to read.
+    reply_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # The latest reply's status; "none" for a reply logged without one; null if no reply.
     latest_reply_status: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from reachout.kit.sql import id_list, in_id_list
+from reachout.kit.sql import id_list, in_id_list, micros_between, monday_of
 from reachout.models import Thread, Touchpoint
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, Kind
@@ -39,11 +39,10 @@ def rebuild_threads(
     """
     if candidate_ids is not None and not candidate_ids:
         return
-    columns = [c.key for c in Thread.__table__.columns]
     if candidate_ids is None:
         session.execute(delete(Thread).where(Thread.team_id == team_id))
         source = select(Touchpoint).where(Touchpoint.team_id == team_id).subquery("source")
-        session.execute(insert(Thread).from_select(columns, _threads_of(source)))
+        session.execute(_insert_threads(_threads_of(source)))
         return
     tp = Touchpoint
     kept = _last_start_before(Thread.candidate_id, since)
@@ -65,7 +64,11 @@ def rebuild_threads(
         .where(or_(bounds.c.start.is_(None), tp.occurred_at >= bounds.c.start))
         .subquery("source")
     )
-    session.execute(insert(Thread).from_select(columns, _threads_of(source)))
+    session.execute(_insert_threads(_threads_of(source)))
+
+
+def _insert_threads(rows: Any) -> Any:
+    return insert(Thread).from_select(list(rows.selected_columns.keys()), rows)
 
 
 def _last_start_before(candidate_id: Any, since: datetime | None) -> Any:
@@ -140,19 +143,30 @@ def _threads_of(source: Any) -> Any:
     def of_initial(column: Any) -> Any:
         return func.max(case((initial, column)))
 
-    return select(
-        of_initial(n.id),
-        func.max(n.team_id),
-        n.candidate_id,
-        of_initial(n.occurred_at),
-        of_initial(n.local_day),
-        of_initial(n.channel),
-        of_initial(n.user_id),
-        of_initial(n.project_id),
-        func.sum(case((outreach, 1), else_=0)) - 1,
+    started_at = of_initial(n.occurred_at)
+    first_reply_at = func.min(case((reply, n.occurred_at)))
+    values = {
+        "id": of_initial(n.id),
+        "team_id": func.max(n.team_id),
+        "candidate_id": n.candidate_id,
+        "started_at": started_at,
+        "start_day": of_initial(n.local_day),
+        "start_week": monday_of(of_initial(n.local_day)),
+        "channel": of_initial(n.channel),
+        "user_id": of_initial(n.user_id),
+        "project_id": of_initial(n.project_id),
+        "follow_ups": func.sum(case((outreach, 1), else_=0)) - 1,
         # n.replies_so_far counts replies up to each row, so 0 on an outreach row means "before
         # the first reply".
-        func.sum(case((and_(outreach, n.replies_so_far == 0), 1), else_=0)),
-        func.min(case((reply, n.occurred_at))),
-        func.max(case((and_(reply, n.from_last == 1), func.coalesce(n.reply_status, NO_STATUS)))),
-    ).group_by(n.candidate_id, n.seq)
+        "outreach_before_reply": func.sum(
+            case((and_(outreach, n.replies_so_far == 0), 1), else_=0)
+        ),
+        "first_reply_at": first_reply_at,
+        "reply_micros": micros_between(started_at, first_reply_at),
+        "latest_reply_status": func.max(
+            case((and_(reply, n.from_last == 1), func.coalesce(n.reply_status, NO_STATUS)))
+        ),
+    }
+    return select(*(value.label(name) for name, value in values.items())).group_by(
+        n.candidate_id, n.seq
+    )
