@@ -22,7 +22,7 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0003"
+    assert before == after == "0004"
 
 
 def test_0003_fills_the_week_and_time_to_reply_of_existing_threads(db: Database) -> None:

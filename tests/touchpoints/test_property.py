@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reachout.models import Team, Thread, User
+from reachout.models import ActivityDay, Team, Thread, Touchpoint, User
 from reachout.models.enums import Channel, DesignationChoice, Kind
+from reachout.stats.activity import COUNTS
 from reachout.stats.threads import rebuild_threads
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
@@ -31,6 +32,7 @@ ops = st.one_of(
     st.tuples(st.just("log"), instants, st.none(), st.just(Kind.reply)),
     st.tuples(st.just("backdate"), st.integers(0, 30), instants),
     st.tuples(st.just("delete"), st.integers(0, 30)),
+    st.tuples(st.just("rechannel"), st.integers(0, 30), st.sampled_from(list(Channel))),
     st.tuples(st.just("bulk"), instants, choices),
     st.tuples(st.just("undo"), st.integers(0, 5)),
 )
@@ -84,6 +86,39 @@ def thread_rows(session: Session, candidate_id: int) -> list[tuple]:  # type: ig
     ]
 
 
+def activity_rows(session: Session, team_id: int) -> set[tuple]:  # type: ignore[type-arg]
+    """The team's activity_day cells that count anything."""
+    rows = session.execute(select(ActivityDay).where(ActivityDay.team_id == team_id)).scalars()
+    cells = {
+        (a.local_day, a.channel, a.user_id, a.project_key, *(getattr(a, c) for c in COUNTS))
+        for a in rows
+    }
+    return {cell for cell in cells if any(cell[4:])}
+
+
+def counted_activity(session: Session, team_id: int) -> set[tuple]:  # type: ignore[type-arg]
+    """The same cells, counted from the live touchpoints in plain Python."""
+    counts: dict[tuple, list[int]] = {}  # type: ignore[type-arg]
+    live = session.scalars(
+        select(Touchpoint).where(Touchpoint.team_id == team_id, Touchpoint.deleted_at.is_(None))
+    )
+    for tp in live:
+        cell = (tp.local_day, tp.channel, tp.user_id, tp.project_id or 0)
+        flags = (
+            tp.kind == "outreach",
+            tp.designation == "initial",
+            tp.designation == "follow_up",
+            tp.kind == "reply",
+            tp.reply_status == "interested",
+            tp.reply_status == "not_interested",
+            tp.reply_status == "later",
+        )
+        n = counts.setdefault(cell, [0] * len(flags))
+        for i, flag in enumerate(flags):
+            n[i] += flag
+    return {(*cell, *n) for cell, n in counts.items()}
+
+
 def _explicit(choice: DesignationChoice | None) -> str | None:
     return None if choice in (None, DesignationChoice.auto) else choice.value  # type: ignore[union-attr]
 
@@ -117,6 +152,12 @@ def _apply(
             session, actor=admin, touchpoint_id=row.id, changes=TouchpointUpdate(occurred_at=op[2])
         )
         row.at = op[2]
+    elif name == "rechannel" and live:
+        # Moves the touchpoint's activity to another cell; its history stays as it was.
+        row = live[op[1] % len(live)]
+        service.update_touchpoint(
+            session, actor=admin, touchpoint_id=row.id, changes=TouchpointUpdate(channel=op[2])
+        )
     elif name == "delete" and live:
         row = live[op[1] % len(live)]
         service.delete_touchpoint(session, actor=admin, touchpoint_id=row.id)
@@ -172,6 +213,8 @@ def test_auto_designations_match_the_reference_model(session: Session) -> None:
                 incremental = thread_rows(session, candidate.id)
                 rebuild_threads(session, team_id=team.id, candidate_ids=[candidate.id])
                 assert incremental == thread_rows(session, candidate.id), op
+                # The activity counts kept by the change equal a count of the ledger.
+                assert activity_rows(session, team.id) == counted_activity(session, team.id), op
         finally:
             savepoint.rollback()
 

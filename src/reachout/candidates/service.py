@@ -18,7 +18,7 @@ from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id
 from reachout.models import Candidate, CandidateEmail, Touchpoint, User
-from reachout.touchpoints.history import history_changed
+from reachout.touchpoints.history import history_change
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:/*")
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
@@ -214,13 +214,13 @@ def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> Non
     candidate.deleted_at = moment
     candidate.linkedin_key = None
     candidate.emails = []
-    session.execute(
-        update(Touchpoint)
-        .where(Touchpoint.candidate_id == candidate.id, Touchpoint.deleted_at.is_(None))
-        .values(deleted_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    history_changed(session, team=actor.team, candidate_ids=[candidate.id], since=None)
+    with history_change(session, team=actor.team, candidate_ids=[candidate.id], since=None):
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.candidate_id == candidate.id, Touchpoint.deleted_at.is_(None))
+            .values(deleted_at=moment)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     audit.record_change(session, actor=actor, action="delete", entity=candidate, before=before)
 

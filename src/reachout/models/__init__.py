@@ -1,5 +1,6 @@
 """ORM tables. Importing this package registers every table on `Base.metadata`."""
 
+from reachout.models.activity import ActivityDay
 from reachout.models.audit import AuditEvent
 from reachout.models.base import Base
 from reachout.models.candidate import Candidate, CandidateEmail
@@ -12,6 +13,7 @@ from reachout.models.touchpoint import Batch, Touchpoint
 from reachout.models.user import ApiToken, User
 
 __all__ = [
+    "ActivityDay",
     "ApiToken",
     "AuditEvent",
     "Base",

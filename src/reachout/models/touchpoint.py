@@ -39,19 +39,6 @@ class Touchpoint(Base):
         # A candidate's history in order: what Auto resolution and threads walk.
         Index("ix_touchpoint_candidate_order", "candidate_id", "occurred_at", "id"),
         Index("ix_touchpoint_team_occurred", "team_id", "occurred_at"),
-        # The activity view reads one period of one team: these columns answer it from the index.
-        Index(
-            "ix_touchpoint_activity",
-            "team_id",
-            "local_day",
-            "deleted_at",
-            "kind",
-            "designation",
-            "reply_status",
-            "channel",
-            "user_id",
-            "project_id",
-        ),
         Index("ix_touchpoint_batch_id", "batch_id"),
     )
 

@@ -1,8 +1,8 @@
 """The SQL behind Outreach Stats (SPEC §3): aggregates over one period of one team.
 
 The cohort view reads the derived `thread` table (one row per thread, kept by every write path,
-see stats/threads.py) through `ix_thread_team_start`; the activity view reads the touchpoint
-ledger through `ix_touchpoint_activity`, which covers every column it needs. Both aggregate in
+see stats/threads.py) through `ix_thread_team_start`, which covers every column it needs; the
+activity view reads the derived `activity_day` counts (stats/activity.py). Both aggregate in
 SQL. The one per-thread value that reaches Python is each replied thread's time to reply
 (stored in the thread as integer microseconds), gathered into one string per group: the median
 is exact in Python and has no portable SQL form.
@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, case, cast, distinct, func, select
 from sqlalchemy.orm import Session
 
-from reachout.models import Thread, Touchpoint
-from reachout.models.enums import Designation, Kind, ReplyStatus
+from reachout.models import ActivityDay, Thread
+from reachout.models.activity import NO_PROJECT_KEY
+from reachout.models.enums import ReplyStatus
 from reachout.stats.schemas import GroupBy
 
 # A group's key as the database gives it: a channel, a user or project id (None: no project),
@@ -170,7 +171,7 @@ def stage_counts(session: Session, *, scope: Scope) -> list[StageCounts]:
     """Stage k: threads with at least k outreach before their first reply (or in all), and the
     replied ones among them whose first reply came after exactly k."""
     per_depth = session.execute(
-        select(Thread.outreach_before_reply, func.count(), func.count(Thread.first_reply_at))
+        select(Thread.outreach_before_reply, func.count(), func.count(Thread.reply_micros))
         .where(*_threads_in(scope))
         .group_by(Thread.outreach_before_reply)
     ).all()
@@ -202,32 +203,20 @@ class ActivityCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _activity_counts() -> dict[str, ColumnElement[int]]:
-    tp = Touchpoint
-    conditions = {
-        "outreach": tp.kind == Kind.outreach.value,
-        "initial": tp.designation == Designation.initial.value,
-        "follow_up": tp.designation == Designation.follow_up.value,
-        "replies": tp.kind == Kind.reply.value,
-        **{s.value: tp.reply_status == s.value for s in ReplyStatus},
-    }
-    return {name: func.count(case((condition, 1))) for name, condition in conditions.items()}
-
-
 _ACTIVITY_NAMES = [f.name for f in fields(ActivityCounts)]
 
 
-def _touchpoint_key(group_by: GroupBy | None) -> ColumnElement[Any]:
-    tp = Touchpoint
+def _activity_key(group_by: GroupBy | None) -> ColumnElement[Any]:
+    a = ActivityDay
     keys: dict[GroupBy | None, Any] = {
-        GroupBy.channel: tp.channel,
-        GroupBy.user: tp.user_id,
-        GroupBy.project: tp.project_id,
-        # Days are read in the index's order, which lets SQLite aggregate as it scans instead
-        # of sorting every row first; weeks and the totals are added up here from the days.
-        None: tp.local_day,
-        GroupBy.day: tp.local_day,
-        GroupBy.week: tp.local_day,
+        GroupBy.channel: a.channel,
+        GroupBy.user: a.user_id,
+        GroupBy.project: a.project_key,
+        # Days are read in the table's order, which lets SQLite aggregate as it reads instead
+        # of sorting first; weeks and the totals are added up here from the days.
+        None: a.local_day,
+        GroupBy.day: a.local_day,
+        GroupBy.week: a.local_day,
     }
     if group_by not in keys:
         raise ValueError(f"the activity view has no grouping by {group_by}")
@@ -237,26 +226,32 @@ def _touchpoint_key(group_by: GroupBy | None) -> ColumnElement[Any]:
 def activity_counts(
     session: Session, *, scope: Scope, group_by: GroupBy | None
 ) -> tuple[ActivityCounts, dict[Key, ActivityCounts]]:
-    """The period's live touchpoints counted by their own day, in total and by `group_by`."""
-    tp = Touchpoint
+    """The period's live touchpoints counted by their own day, in total and by `group_by`,
+    from the activity_day counts (stats/activity.py)."""
+    a = ActivityDay
     where = _in_scope(
         scope,
-        team=tp.team_id,
-        day=tp.local_day,
-        project=tp.project_id,
-        user=tp.user_id,
-        channel=tp.channel,
+        team=a.team_id,
+        day=a.local_day,
+        project=a.project_key,
+        user=a.user_id,
+        channel=a.channel,
     )
-    key = _touchpoint_key(group_by)
-    counts = _activity_counts()
-    rows = session.execute(
-        select(key, *counts.values()).where(*where, tp.deleted_at.is_(None)).group_by(key)
-    )
+    key = _activity_key(group_by)
+    sums = [func.sum(getattr(a, name)) for name in _ACTIVITY_NAMES]
+    rows = session.execute(select(key, *sums).where(*where).group_by(key))
     totals = ActivityCounts()
     groups: dict[Key, ActivityCounts] = defaultdict(ActivityCounts)
     for row in rows:
-        counted = ActivityCounts(**{name: int(n) for name, n in zip(counts, row[1:], strict=True)})
+        numbers = [int(n) for n in row[1:]]
+        if not any(numbers):  # cells whose touchpoints were all deleted or moved away
+            continue
+        counted = ActivityCounts(**dict(zip(_ACTIVITY_NAMES, numbers, strict=True)))
         totals.add(counted)
-        if group_by is not None:
-            groups[monday(row[0]) if group_by == GroupBy.week else row[0]].add(counted)
+        if group_by == GroupBy.week:
+            groups[monday(row[0])].add(counted)
+        elif group_by == GroupBy.project:
+            groups[None if row[0] == NO_PROJECT_KEY else row[0]].add(counted)
+        elif group_by is not None:
+            groups[row[0]].add(counted)
     return totals, dict(groups)

@@ -38,6 +38,7 @@ from reachout.models import (
     User,
 )
 from reachout.models.enums import Role
+from reachout.stats.activity import rebuild_activity
 from reachout.stats.threads import rebuild_threads
 from reachout.synthetic import people
 from reachout.synthetic.clock import DAY, ZoneClock, day_number, to_micros
@@ -118,6 +119,7 @@ def seed_synthetic(
         _write(session, rng, team=team, clock=clock, period=period, plan=plan, report=report)
         report("Rebuilding threads", 0, 1)
         rebuild_threads(session, team_id=team.id, candidate_ids=None)
+        rebuild_activity(session, team_id=team.id)
         _analyze(session)
         report("Rebuilding threads", 1, 1)
     threads = session.scalar(select(func.count()).where(Thread.team_id == team.id))

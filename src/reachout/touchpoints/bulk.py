@@ -21,7 +21,7 @@ from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Role, Source
 from reachout.projects.service import require_project
-from reachout.touchpoints.history import history_changed
+from reachout.touchpoints.history import history_change
 from reachout.touchpoints.resolution import designation_of_new_outreach
 from reachout.touchpoints.schemas import BulkCreate, BulkResult
 from reachout.touchpoints.service import check_references, designation_columns
@@ -85,18 +85,17 @@ def log_bulk(
     session.add(batch)
     session.flush()
     occurred_at = data.occurred_at or now()
-    _insert_rows(
-        session,
-        actor=actor,
-        batch=batch,
-        project_id=project_id,
-        data=data.model_copy(update={"occurred_at": occurred_at}),
-        chosen=chosen,
-    )
-    # The new rows were inserted already resolved; from their instant on, later auto outreach
+    # The new rows are inserted already resolved; from their instant on, later auto outreach
     # of the same candidates (a backdated bulk) and the threads around them may change.
-    since = occurred_at
-    history_changed(session, team=actor.team, candidate_ids=chosen, since=since)
+    with history_change(session, team=actor.team, candidate_ids=chosen, since=occurred_at):
+        _insert_rows(
+            session,
+            actor=actor,
+            batch=batch,
+            project_id=project_id,
+            data=data.model_copy(update={"occurred_at": occurred_at}),
+            chosen=chosen,
+        )
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (
         counts["created"],
@@ -189,16 +188,15 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         )
     ).all()
     in_batch = [candidate_id for candidate_id, _ in rows]
+    since = min((at for _, at in rows), default=None)
     moment = now()
-    session.execute(
-        update(Touchpoint)
-        .where(and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)))
-        .values(deleted_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    if rows:
-        since = min(at for _, at in rows)
-        history_changed(session, team=actor.team, candidate_ids=in_batch, since=since)
+    with history_change(session, team=actor.team, candidate_ids=in_batch, since=since):
+        session.execute(
+            update(Touchpoint)
+            .where(and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)))
+            .values(deleted_at=moment)
+            .execution_options(synchronize_session=False)
+        )
     batch.undone_at = moment
     batch.undone_by_id = actor.id
     audit.record_change(

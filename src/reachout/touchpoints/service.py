@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from reachout.models.enums import (
     Source,
 )
 from reachout.projects.service import require_project
-from reachout.touchpoints.history import history_changed
+from reachout.touchpoints.history import history_change
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
 
 
@@ -67,8 +68,10 @@ def check_references(
         )
 
 
-def _history_changed(session: Session, *, actor: User, candidate_id: int, since: datetime) -> None:
-    history_changed(session, team=actor.team, candidate_ids=[candidate_id], since=since)
+def _history_change(
+    session: Session, *, actor: User, candidate_id: int, since: datetime
+) -> AbstractContextManager[None]:
+    return history_change(session, team=actor.team, candidate_ids=[candidate_id], since=since)
 
 
 def log_touchpoint(
@@ -103,11 +106,8 @@ def log_touchpoint(
         source=source.value,
         **designation_columns(data.kind, data.designation),
     )
-    session.add(touchpoint)
-    session.flush()
-    _history_changed(
-        session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at
-    )
+    with _history_change(session, actor=actor, candidate_id=data.candidate_id, since=occurred_at):
+        session.add(touchpoint)
     session.refresh(touchpoint)
     audit.record_change(
         session,
@@ -170,14 +170,12 @@ def update_touchpoint(
     )
     lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
-    was_at = touchpoint.occurred_at
-    for name, value in values.items():
-        setattr(touchpoint, name, value)
-    touchpoint.local_day = local_day(touchpoint.occurred_at, actor.team.time_zone)
-    touchpoint.updated_at = now()
-    session.flush()
-    since = min(was_at, touchpoint.occurred_at)
-    _history_changed(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since)
+    since = min(touchpoint.occurred_at, values.get("occurred_at", touchpoint.occurred_at))
+    with _history_change(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since):
+        for name, value in values.items():
+            setattr(touchpoint, name, value)
+        touchpoint.local_day = local_day(touchpoint.occurred_at, actor.team.time_zone)
+        touchpoint.updated_at = now()
     session.refresh(touchpoint)
     audit.record_change(
         session,
@@ -195,11 +193,10 @@ def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> N
     _require_editable(actor, touchpoint)
     lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
-    touchpoint.deleted_at = now()
-    session.flush()
-    _history_changed(
+    with _history_change(
         session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
-    )
+    ):
+        touchpoint.deleted_at = now()
     audit.record_change(
         session,
         actor=actor,
