@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, bindparam, func, select
@@ -51,6 +51,25 @@ def in_id_list(
         fitting = [i for i in ids if -INT4_MAX - 1 <= i <= INT4_MAX]
         return column == func.any(bindparam("id_array", value=fitting, type_=ARRAY(Integer)))
     return column.in_(id_list(session, ids))
+
+
+def id_start_list(
+    session: Session, pairs: Sequence[tuple[int, datetime]], *, name: str = "bounds"
+) -> Any:
+    """A two-column (`id`, `start`) FROM clause over (integer, UTC instant) pairs, sent as one
+    parameter per column (PostgreSQL) or one JSON parameter (SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam(f"{name}_ids", value=[i for i, _ in pairs], type_=ARRAY(Integer))
+        starts = [at.astimezone(UTC).replace(tzinfo=None) for _, at in pairs]
+        at = bindparam(f"{name}_starts", value=starts, type_=ARRAY(DateTime()))
+        return func.unnest(ids, at).table_valued("id", "start").render_derived(name=name)
+    # The text SQLite stores a UTCDateTime as, so that it compares with the stored column.
+    texts = [[i, at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")] for i, at in pairs]
+    each = func.json_each(bindparam(f"{name}_json", value=json.dumps(texts))).table_valued("value")
+    return select(
+        func.json_extract(each.c.value, "$[0]").label("id"),
+        func.json_extract(each.c.value, "$[1]").label("start"),
+    ).subquery(name)
 
 
 class shift_days(FunctionElement[Any]):

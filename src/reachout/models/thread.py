@@ -33,7 +33,8 @@ class Thread(Base):
             "latest_reply_status",
             "reply_micros",
         ),
-        Index("ix_thread_candidate_id", "candidate_id"),
+        # A candidate's threads in order: where a rebuild after a change starts.
+        Index("ix_thread_candidate_start", "candidate_id", "started_at"),
     )
 
     # The id of the thread's initial touchpoint.

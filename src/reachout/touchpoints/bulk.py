@@ -87,7 +87,9 @@ def log_bulk(
     occurred_at = data.occurred_at or now()
     # The new rows are inserted already resolved; from their instant on, later auto outreach
     # of the same candidates (a backdated bulk) and the threads around them may change.
-    with history_change(session, team=actor.team, candidate_ids=chosen, since=occurred_at):
+    with history_change(
+        session, team=actor.team, candidate_ids=chosen, since=occurred_at
+    ) as change:
         _insert_rows(
             session,
             actor=actor,
@@ -95,6 +97,11 @@ def log_bulk(
             project_id=project_id,
             data=data.model_copy(update={"occurred_at": occurred_at}),
             chosen=chosen,
+        )
+        change.appended(
+            Touchpoint.batch_id == batch.id,
+            kind=data.kind,
+            reply_status=data.reply_status.value if data.reply_status else None,
         )
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (

@@ -27,7 +27,7 @@ from reachout.models.enums import (
     Source,
 )
 from reachout.projects.service import require_project
-from reachout.touchpoints.history import history_change
+from reachout.touchpoints.history import HistoryChange, history_change
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
 
 
@@ -70,7 +70,7 @@ def check_references(
 
 def _history_change(
     session: Session, *, actor: User, candidate_id: int, since: datetime
-) -> AbstractContextManager[None]:
+) -> AbstractContextManager[HistoryChange]:
     return history_change(session, team=actor.team, candidate_ids=[candidate_id], since=since)
 
 
@@ -106,8 +106,14 @@ def log_touchpoint(
         source=source.value,
         **designation_columns(data.kind, data.designation),
     )
-    with _history_change(session, actor=actor, candidate_id=data.candidate_id, since=occurred_at):
+    with _history_change(
+        session, actor=actor, candidate_id=data.candidate_id, since=occurred_at
+    ) as change:
         session.add(touchpoint)
+        session.flush()
+        change.appended(
+            Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
+        )
     session.refresh(touchpoint)
     audit.record_change(
         session,

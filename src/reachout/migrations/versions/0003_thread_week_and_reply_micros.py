@@ -1,4 +1,4 @@
-"""thread: the start's week and the time to reply, stored for the cohort view
+"""thread: the start's week and the time to reply, stored for the cohort view; threads by start
 
 Revision ID: 0003
 Revises: 0002
@@ -74,9 +74,14 @@ def upgrade() -> None:
     with op.batch_alter_table("thread") as batch_op:
         batch_op.alter_column("start_week", existing_type=sa.Date(), nullable=False)
     op.create_index("ix_thread_team_start", "thread", NEW_INDEX)
+    # A rebuild starts at the candidate's last thread before a change: found in the index.
+    op.drop_index("ix_thread_candidate_id", table_name="thread")
+    op.create_index("ix_thread_candidate_start", "thread", ["candidate_id", "started_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_thread_candidate_start", table_name="thread")
+    op.create_index("ix_thread_candidate_id", "thread", ["candidate_id"])
     op.drop_index("ix_thread_team_start", table_name="thread")
     with op.batch_alter_table("thread") as batch_op:
         batch_op.drop_column("reply_micros")
