@@ -34,7 +34,7 @@ class Thread(Base):
             "reply_micros",
         ),
         # A candidate's threads in order: where a rebuild after a change starts.
-        Index("ix_thread_candidate_start", "candidate_id", "started_at"),
+        Index("ix_thread_candidate_start", "candidate_id", "started_at", "id"),
     )
 
     # The id of the thread's initial touchpoint.

@@ -217,10 +217,10 @@ def append_to_threads(
     )
     moment = literal(at, UTCDateTime())
     if kind == Kind.reply:
-        extended = select(latest_thread).where(new_rows)
+        extended = select(latest_thread.label("id")).where(new_rows).subquery("extended")
         session.execute(
             update(Thread)
-            .where(Thread.id.in_(extended))
+            .where(Thread.id == extended.c.id)
             .values(
                 first_reply_at=func.coalesce(Thread.first_reply_at, moment),
                 reply_micros=func.coalesce(
@@ -234,10 +234,14 @@ def append_to_threads(
         return
     is_initial = tp.designation == Designation.initial.value
     # Follow-ups first: the latest thread must not be one this call starts.
-    followed = select(latest_thread).where(new_rows, tp.designation == Designation.follow_up.value)
+    followed = (
+        select(latest_thread.label("id"))
+        .where(new_rows, tp.designation == Designation.follow_up.value)
+        .subquery("followed")
+    )
     session.execute(
         update(Thread)
-        .where(Thread.id.in_(followed))
+        .where(Thread.id == followed.c.id)
         .values(
             follow_ups=Thread.follow_ups + 1,
             outreach_before_reply=Thread.outreach_before_reply

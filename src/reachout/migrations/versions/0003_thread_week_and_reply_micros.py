@@ -76,7 +76,7 @@ def upgrade() -> None:
     op.create_index("ix_thread_team_start", "thread", NEW_INDEX)
     # A rebuild starts at the candidate's last thread before a change: found in the index.
     op.drop_index("ix_thread_candidate_id", table_name="thread")
-    op.create_index("ix_thread_candidate_start", "thread", ["candidate_id", "started_at"])
+    op.create_index("ix_thread_candidate_start", "thread", ["candidate_id", "started_at", "id"])
 
 
 def downgrade() -> None:
