@@ -380,7 +380,7 @@ def _note_what_came_up(ledger: list[Tp]) -> None:
 
 
 @settings(
-    max_examples=100,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
