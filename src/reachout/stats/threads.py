@@ -177,17 +177,61 @@ def only_appended(session: Session, *, candidate_ids: Sequence[int], at: datetim
     """Whether touchpoints just logged `at` for these candidates are the last of their
     histories: no other live touchpoint of theirs is later (the new ids are the largest, so
     one at the same instant comes before). Then `append_to_threads` is all there is to do."""
+    return not _any_live(session, candidate_ids, Touchpoint.occurred_at > at)
+
+
+def only_removed_last(session: Session, *, candidate_ids: Sequence[int], at: datetime) -> bool:
+    """Whether touchpoints just deleted, all `at`, were the last of their candidates'
+    histories: nothing live is left at `at` or later. Then `remove_from_threads` is all."""
+    return not _any_live(session, candidate_ids, Touchpoint.occurred_at >= at)
+
+
+def _any_live(session: Session, candidate_ids: Sequence[int], when: ColumnElement[bool]) -> bool:
     tp = Touchpoint
-    later = (
+    live = (
         select(tp.id)
-        .where(
-            in_id_list(session, tp.candidate_id, candidate_ids),
-            tp.occurred_at > at,
-            tp.deleted_at.is_(None),
-        )
+        .where(in_id_list(session, tp.candidate_id, candidate_ids), when, tp.deleted_at.is_(None))
         .limit(1)
     )
-    return session.execute(later).first() is None
+    return session.execute(live).first() is not None
+
+
+def _latest_thread() -> Any:
+    """The id of the latest thread of the touchpoint's candidate (a correlated subquery)."""
+    return (
+        select(Thread.id)
+        .where(Thread.candidate_id == Touchpoint.candidate_id)
+        .order_by(Thread.started_at.desc(), Thread.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def remove_from_threads(session: Session, *, removed: ColumnElement[bool]) -> None:
+    """Take outreach just deleted (the rows `removed` selects, one per candidate, each the last
+    of its candidate's history before) out of the thread table: an initial's thread goes, a
+    follow-up comes off its candidate's latest thread. Undoing a bulk "now" so writes one row
+    per candidate, as logging it did."""
+    tp = Touchpoint
+    followed = (
+        select(_latest_thread().label("id"))
+        .where(removed, tp.designation == Designation.follow_up.value)
+        .subquery("followed")
+    )
+    session.execute(
+        update(Thread)
+        .where(Thread.id == followed.c.id)
+        .values(
+            follow_ups=Thread.follow_ups - 1,
+            outreach_before_reply=Thread.outreach_before_reply
+            - case((Thread.first_reply_at.is_(None), 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    started = select(tp.id).where(removed, tp.designation == Designation.initial.value)
+    session.execute(
+        delete(Thread).where(Thread.id.in_(started)).execution_options(synchronize_session=False)
+    )
 
 
 def append_to_threads(
@@ -208,13 +252,7 @@ def append_to_threads(
     """
     tp = Touchpoint
     new_rows = and_(new, tp.deleted_at.is_(None))
-    latest_thread = (
-        select(Thread.id)
-        .where(Thread.candidate_id == tp.candidate_id)
-        .order_by(Thread.started_at.desc(), Thread.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    latest_thread = _latest_thread()
     moment = literal(at, UTCDateTime())
     if kind == Kind.reply:
         extended = select(latest_thread.label("id")).where(new_rows).subquery("extended")

@@ -19,7 +19,7 @@ from reachout.kit.time import local_day, now
 from reachout.kit.types import is_db_id
 from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
 from reachout.models.base import UTCDateTime
-from reachout.models.enums import Designation, DesignationMode, Role, Source
+from reachout.models.enums import Designation, DesignationMode, Kind, Role, Source
 from reachout.projects.service import require_project
 from reachout.touchpoints.history import history_change
 from reachout.touchpoints.resolution import designation_of_new_outreach
@@ -190,20 +190,24 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
         raise Conflict(f"batch {batch_id} was undone already")
     lock_team_histories(session, team_id=actor.team_id)
     rows = session.execute(
-        select(Touchpoint.candidate_id, Touchpoint.occurred_at).where(
+        select(Touchpoint.candidate_id, Touchpoint.occurred_at, Touchpoint.kind).where(
             Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)
         )
     ).all()
-    in_batch = [candidate_id for candidate_id, _ in rows]
-    since = min((at for _, at in rows), default=None)
+    in_batch = [row.candidate_id for row in rows]
+    since = min((row.occurred_at for row in rows), default=None)
     moment = now()
-    with history_change(session, team=actor.team, candidate_ids=in_batch, since=since):
+    with history_change(session, team=actor.team, candidate_ids=in_batch, since=since) as change:
         session.execute(
             update(Touchpoint)
             .where(and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)))
             .values(deleted_at=moment)
             .execution_options(synchronize_session=False)
         )
+        if all(row.kind == Kind.outreach.value and row.occurred_at == since for row in rows):
+            change.deleted_outreach(
+                and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at == moment)
+            )
     batch.undone_at = moment
     batch.undone_by_id = actor.id
     audit.record_change(

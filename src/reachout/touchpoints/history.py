@@ -20,7 +20,13 @@ from reachout.kit.sql import local_day_of
 from reachout.models import Candidate, Team, Touchpoint
 from reachout.models.enums import Kind
 from reachout.stats.activity import ActivityChange, rebuild_activity
-from reachout.stats.threads import append_to_threads, only_appended, rebuild_threads
+from reachout.stats.threads import (
+    append_to_threads,
+    only_appended,
+    only_removed_last,
+    rebuild_threads,
+    remove_from_threads,
+)
 from reachout.touchpoints.resolution import resolve_auto_designations
 
 
@@ -34,13 +40,20 @@ class Appended:
 
 
 class HistoryChange:
-    """A change in the making; `appended` tells what it logged, when it logs."""
+    """A change in the making. A change that only logs or deletes touchpoints at its `since`
+    says so, and its threads are then updated rather than rebuilt when that is all it did."""
 
     def __init__(self) -> None:
         self.logged: Appended | None = None
+        self.deleted: ColumnElement[bool] | None = None
 
     def appended(self, rows: ColumnElement[bool], *, kind: Kind, reply_status: str | None) -> None:
+        """The change logged `rows` (one per candidate, all at `since`, all of one kind)."""
         self.logged = Appended(rows, kind, reply_status)
+
+    def deleted_outreach(self, rows: ColumnElement[bool]) -> None:
+        """The change deleted `rows` (outreach, one per candidate, all at `since`)."""
+        self.deleted = rows
 
 
 @contextmanager
@@ -65,18 +78,39 @@ def history_change(
         since=since,
         reengage_after_days=team.reengage_after_days,
     )
-    logged = change.logged
+    _update_threads(session, team=team, candidate_ids=candidate_ids, since=since, change=change)
+    activity.apply(session)
+
+
+def _update_threads(
+    session: Session,
+    *,
+    team: Team,
+    candidate_ids: Sequence[int],
+    since: datetime | None,
+    change: HistoryChange,
+) -> None:
+    logged, deleted = change.logged, change.deleted
     if (
-        logged is not None
-        and since is not None
+        since is not None
+        and logged is not None
         and only_appended(session, candidate_ids=candidate_ids, at=since)
     ):
         append_to_threads(
-            session, new=logged.rows, at=since, kind=logged.kind, reply_status=logged.reply_status
+            session,
+            new=logged.rows,
+            at=since,
+            kind=logged.kind,
+            reply_status=logged.reply_status,
         )
+    elif (
+        since is not None
+        and deleted is not None
+        and only_removed_last(session, candidate_ids=candidate_ids, at=since)
+    ):
+        remove_from_threads(session, removed=deleted)
     else:
         rebuild_threads(session, team_id=team.id, candidate_ids=candidate_ids, since=since)
-    activity.apply(session)
 
 
 def team_rules_changed(session: Session, *, team: Team, time_zone_changed: bool) -> None:

@@ -201,8 +201,10 @@ def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> N
     before = audit.snapshot(touchpoint)
     with _history_change(
         session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
-    ):
+    ) as change:
         touchpoint.deleted_at = now()
+        if touchpoint.kind == Kind.outreach.value:
+            change.deleted_outreach(Touchpoint.id == touchpoint.id)
     audit.record_change(
         session,
         actor=actor,
