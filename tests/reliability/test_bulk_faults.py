@@ -1,8 +1,9 @@
 """SPEC §2 rule 7 and §6: a bulk request that fails part-way leaves nothing behind.
 
-The database fails one statement of the bulk's transaction (or its commit) while the live
-server runs it. The answer is a 5xx problem+json; no touchpoint, batch, audit row or thread
-changed; the Idempotency-Key is not used up, so the retry with it writes the batch once.
+The database fails a statement of the bulk's transaction (each one in turn, from the first
+touchpoint INSERT on, then the commit) while the live server runs it. The answer is a 5xx
+problem+json; no row of any table changed (touchpoints, batch, audit, threads); the
+Idempotency-Key is not used up, so the retry with it writes the batch once.
 """
 
 from __future__ import annotations
@@ -22,48 +23,75 @@ from tests.factories import World, at, make_candidate, make_project
 from tests.reliability.conftest import assert_server_problem, changed_tables, snapshot
 from tests.touchpoints.helpers import log
 
-# Statements of a bulk request, in the order it runs them (then the idempotency record's
-# update and the commit): a failure at each must undo all the ones before it.
-FAULTS = [
-    "UPDATE touchpoint",  # resolving auto designations, after the rows were inserted
-    "INSERT INTO thread",  # rebuilding threads, after the old ones were deleted
-    "INSERT INTO audit_event",
-    "UPDATE idempotency_record",  # recording the answer to replay
-    "UPDATE batch",  # the counts, flushed last
-    "COMMIT",
-]
+# The first write of the touchpoints themselves: faults are injected from there on.
+ANCHOR = "INSERT INTO touchpoint"
+COMMIT = "COMMIT"
+# A bulk for the whole project, backdated before its existing outreach: it turns their initials
+# into follow-ups and rebuilds their threads, so a half-applied bulk would show in those rows.
+BODY = {"all": True, "channel": "text", "note": "bulk", "occurred_at": "2024-05-01T09:00:00Z"}
+
+
+def _no_parameters(params: Any, executemany: bool) -> Any:
+    if executemany:
+        return [{} if isinstance(params[0], dict) else ()]
+    return {} if isinstance(params, dict) else ()
 
 
 @contextmanager
-def database_fails(engine: Engine, statement: str) -> Iterator[list[str]]:
-    """The database fails the first statement that starts with `statement` (or the commit)."""
+def database_fails(engine: Engine, step: int | None) -> Iterator[list[str]]:
+    """The database fails the `step`-th statement from the ANCHOR on (None: the commit)."""
+    since_anchor: list[str] = []
     hits: list[str] = []
 
     def swap(
         _conn: Any, _cursor: Any, sql: str, params: Any, _context: Any, executemany: bool
     ) -> tuple[str, Any]:
-        if hits or executemany or not sql.lstrip().startswith(statement):
+        if hits or not (since_anchor or sql.lstrip().startswith(ANCHOR)):
+            return sql, params
+        since_anchor.append(sql)
+        if len(since_anchor) - 1 != step:
             return sql, params
         hits.append(sql)
         # Sent to the database instead: it fails there, as a real fault would.
-        return "SELECT * FROM reachout_injected_fault", {} if isinstance(params, dict) else ()
+        return "SELECT * FROM reachout_injected_fault", _no_parameters(params, executemany)
 
     def fail_commit(_conn: Any) -> None:
-        if not hits:
-            hits.append("COMMIT")
-            raise exc.OperationalError("COMMIT", None, Exception("injected: connection lost"))
+        if since_anchor and step is None and not hits:
+            hits.append(COMMIT)
+            raise exc.OperationalError(COMMIT, None, Exception("injected: connection lost"))
 
-    if statement == "COMMIT":
-        event.listen(engine, "commit", fail_commit)
-    else:
-        event.listen(engine, "before_cursor_execute", swap, retval=True)
+    event.listen(engine, "before_cursor_execute", swap, retval=True)
+    event.listen(engine, "commit", fail_commit)
     try:
         yield hits
     finally:
-        if statement == "COMMIT":
-            event.remove(engine, "commit", fail_commit)
-        else:
-            event.remove(engine, "before_cursor_execute", swap)
+        event.remove(engine, "before_cursor_execute", swap)
+        event.remove(engine, "commit", fail_commit)
+
+
+def _steps_of_a_bulk(client: httpx.Client, db: Database, world: World) -> list[str]:
+    """What a bulk like the ones under test runs from the ANCHOR on, seen in one that succeeds."""
+    url = f"/projects/{_project_with_history(db, world)}/touchpoints/bulk"
+    with _recording(db.engine) as seen:
+        ok = client.post(url, json=BODY, headers={**world.member.headers, "Idempotency-Key": "dry"})
+    assert ok.status_code == 201, ok.text
+    anchors = [i for i, sql in enumerate(seen) if sql.startswith(ANCHOR)]
+    assert anchors, f"a bulk request no longer runs {ANCHOR!r}: {seen}"
+    return [*seen[anchors[0] :], COMMIT]
+
+
+@contextmanager
+def _recording(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        seen.append(" ".join(sql.split()[:4]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _project_with_history(db: Database, world: World) -> int:
@@ -78,31 +106,31 @@ def _project_with_history(db: Database, world: World) -> int:
         return project.id
 
 
-def test_bulk_failing_part_way_leaves_nothing_and_keeps_the_key(
+def test_bulk_failing_at_any_statement_leaves_nothing_and_keeps_the_key(
     client: httpx.Client, db: Database, world: World, subtests: pytest.Subtests
 ) -> None:
     # One team for all the faults (its users are slow to make: argon2), a project each.
-    for statement in FAULTS:
+    steps = _steps_of_a_bulk(client, db, world)
+    # Resolution, threads, audit, the idempotency record and the counts follow the insert.
+    assert len(steps) >= 6, steps
+    for step, statement in enumerate(steps):
         with subtests.test(fault=statement):
-            _fail_then_retry(client, db, world, statement)
+            _fail_then_retry(client, db, world, None if statement == COMMIT else step)
 
 
-def _fail_then_retry(client: httpx.Client, db: Database, world: World, statement: str) -> None:
+def _fail_then_retry(client: httpx.Client, db: Database, world: World, step: int | None) -> None:
     project_id = _project_with_history(db, world)
     url = f"/projects/{project_id}/touchpoints/bulk"
-    # Backdated before the existing outreach: it would turn their initials into follow-ups
-    # and rebuild their threads, so a half-applied bulk would show in those rows too.
-    body = {"all": True, "channel": "text", "note": "bulk", "occurred_at": "2024-05-01T09:00:00Z"}
-    headers = {**world.member.headers, "Idempotency-Key": f"bulk-{statement}"}
+    headers = {**world.member.headers, "Idempotency-Key": f"bulk-{project_id}"}
     before = snapshot(db)
 
-    with database_fails(db.engine, statement) as hits:
-        failed = client.post(url, json=body, headers=headers)
-    assert hits, f"the fault at {statement!r} never fired"
+    with database_fails(db.engine, step) as hits:
+        failed = client.post(url, json=BODY, headers=headers)
+    assert hits, "the fault never fired"
     assert_server_problem(failed)
     assert changed_tables(before, snapshot(db)) == []
 
-    retried = client.post(url, json=body, headers=headers)
+    retried = client.post(url, json=BODY, headers=headers)
     assert retried.status_code == 201, retried.text
     assert "Idempotent-Replayed" not in retried.headers
     assert retried.json() | {"batch_id": 0} == {
@@ -111,7 +139,7 @@ def _fail_then_retry(client: httpx.Client, db: Database, world: World, statement
         "initial": 4,
         "follow_up": 0,
     }
-    again = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=BODY, headers=headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == retried.json()
     _assert_written_once(db, project_id=project_id, batch_id=retried.json()["batch_id"])
