@@ -170,5 +170,13 @@ def install(app: FastAPI) -> None:
         # traceback by the server; the client sees no internals.
         reason = "the server failed to complete the request"
         if is_page(request):
-            return error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
-        return problem_response(500, "Internal error", reason + _RETRY_API, slug="internal-error")
+            response = error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
+        else:
+            response = problem_response(
+                500, "Internal error", reason + _RETRY_API, slug="internal-error"
+            )
+        # Uvicorn closes the connection after an answer whose request raised. Saying so keeps a
+        # keep-alive client from sending its next request (its retry) into the closing socket,
+        # which it would see as a connection reset.
+        response.headers["Connection"] = "close"
+        return response

@@ -190,6 +190,9 @@ def assert_server_problem(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == response.status_code
     assert body["type"] and body["title"] and body["detail"]
+    if response.status_code == 500:
+        # The server drops the connection after a 500 (see reachout.problems): it must say so.
+        assert response.headers.get("connection") == "close"
     # Nothing of the internals leaks to the client: no SQL, no traceback.
     assert "SELECT" not in response.text.upper() and "Traceback" not in response.text
     return body
