@@ -57,7 +57,7 @@ def _group_alive(pgid: int) -> list[int]:
 
 
 class ServerProcess:
-    """`python -m reachout serve` on a free loopback port, against one database."""
+    """The app's server processes on a free loopback port, against one database."""
 
     def __init__(self, database_url: str, *, workers: int, log_dir: Path) -> None:
         self.database_url = database_url
@@ -88,13 +88,24 @@ class ServerProcess:
                 [str(SOURCE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
         }
-        command = [sys.executable, "-m", "reachout", "serve", "--port", str(self.port)]
-        command += ["--workers", str(self.workers)]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                self._command(),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self._wait_ready(ready_headers)
+
+    def _command(self) -> list[str]:
+        where = ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
+        if self.starts == 1:
+            # The operator's command: it applies migrations, then runs uvicorn on the app factory.
+            return [sys.executable, "-m", "reachout", "serve", *where]
+        # Restarts run that uvicorn step directly: the migrations are applied already, and
+        # skipping the CLI's imports saves about a second of CPU per start (five per database).
+        return [sys.executable, "-m", "uvicorn", "reachout.app:create_app", "--factory", *where]
 
     def _wait_ready(self, headers: dict[str, str]) -> None:
         # /me reads the database, so a 200 means a worker is up and can reach it.
