@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reachout.errors import FieldError, ReachoutError
@@ -39,6 +39,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
     for code in (401, 403, 404, 409, 422)
 }
+
+# What a client may do after a server-side failure: send the same request again. A failed
+# request's transaction is rolled back with its Idempotency-Key claim, so a POST repeated with
+# the same key is written once, even if the failure came after a commit the client never saw.
+_RETRY_API = "; send the same request again (a POST with the same Idempotency-Key)"
+_RETRY_PAGE = "; please try again in a moment"
 
 
 def problem_response(
@@ -139,3 +145,38 @@ def install(app: FastAPI) -> None:
         return problem_response(
             409, "Conflict", "the change conflicts with another one; retry", slug="conflict"
         )
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(request: Request, exc: OperationalError) -> Response:
+        # The database could not be reached, or gave up waiting (SQLite's busy timeout,
+        # PostgreSQL's lock_timeout, a deadlock or serialization failure): a transient state,
+        # so 503 with Retry-After rather than a fault of the server's own.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        reason = "the database is busy or unreachable"
+        if is_page(request):
+            return error_page(request, 503, "Service unavailable", reason + _RETRY_PAGE)
+        return problem_response(
+            503,
+            "Service unavailable",
+            reason + _RETRY_API,
+            slug="service-unavailable",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> Response:
+        # Any other unexpected error: still problem+json (or the error page), never Starlette's
+        # bare text 500. Starlette re-raises it after this answer, so it is logged with its
+        # traceback by the server; the client sees no internals.
+        reason = "the server failed to complete the request"
+        if is_page(request):
+            response = error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
+        else:
+            response = problem_response(
+                500, "Internal error", reason + _RETRY_API, slug="internal-error"
+            )
+        # Uvicorn closes the connection after an answer whose request raised. Saying so keeps a
+        # keep-alive client from sending its next request (its retry) into the closing socket,
+        # which it would see as a connection reset.
+        response.headers["Connection"] = "close"
+        return response
