@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import Field
 
-# The largest id either database can hold (a signed 64-bit integer). Larger numbers name
-# nothing, and must never reach a driver, which would fail on them instead of finding nothing.
-MAX_ID = 2**63 - 1
+# The largest id the id columns can hold: they are INTEGER, 32-bit signed on PostgreSQL. Larger
+# numbers name nothing, and must never reach the database, which refuses to compare an INTEGER
+# column with them ("integer out of range", a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
