@@ -34,7 +34,7 @@ from tests.conftest import LiveServer
 from tests.factories import World
 from tests.security.holdings import make_holdings
 
-MAX_EXAMPLES = int(os.environ.get("REACHOUT_FUZZ_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("REACHOUT_FUZZ_EXAMPLES", "5"))
 DEEP = os.environ.get("REACHOUT_FUZZ_DEEP", "") not in ("", "0")
 CHECKS = [
     not_a_server_error,
