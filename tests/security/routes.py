@@ -23,6 +23,7 @@ except ImportError:  # FastAPI before lazily included routers: app.routes is fla
     iter_route_contexts = None  # type: ignore[assignment]
 
 from reachout.routing import SAFE_METHODS
+from tests.conftest import LiveServer
 from tests.security.holdings import Holdings
 
 # Path parameters that name a row of a team, filled from a team's holdings.
@@ -126,6 +127,13 @@ def _routes(app: FastAPI) -> list[tuple[BaseRoute, Any]]:
     if iter_route_contexts is None:
         return [(route, route) for route in app.routes]
     return [(c.original_route, c) for c in iter_route_contexts(app.routes)]
+
+
+def served_app(live_server: LiveServer) -> FastAPI:
+    """The app the live server serves: its route table is the one under test."""
+    app = live_server.server.config.app
+    assert isinstance(app, FastAPI)
+    return app
 
 
 def endpoints(app: FastAPI) -> list[Endpoint]:

@@ -19,8 +19,7 @@ from tests.conftest import LiveServer
 from tests.factories import World
 from tests.security.conftest import WebClient, snapshot
 from tests.security.holdings import make_holdings
-from tests.security.routes import endpoints, problems_of
-from tests.security.test_tenancy import served_app
+from tests.security.routes import endpoints, problems_of, served_app
 
 
 @pytest.fixture

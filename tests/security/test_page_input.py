@@ -16,8 +16,7 @@ from tests.conftest import LiveServer
 from tests.factories import World
 from tests.security.conftest import WebClient
 from tests.security.holdings import make_holdings
-from tests.security.routes import Endpoint, endpoints
-from tests.security.test_tenancy import served_app
+from tests.security.routes import Endpoint, endpoints, served_app
 
 SCRIPT = "<script>alert('reachout')</script>"
 HOSTILE = [

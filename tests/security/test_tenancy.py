@@ -19,13 +19,7 @@ from tests.conftest import LiveServer
 from tests.factories import World
 from tests.security.conftest import WebClient, snapshot
 from tests.security.holdings import Holdings, make_holdings
-from tests.security.routes import Endpoint, endpoints, problems_of
-
-
-def served_app(live_server: LiveServer) -> FastAPI:
-    app = live_server.server.config.app
-    assert isinstance(app, FastAPI)
-    return app
+from tests.security.routes import Endpoint, endpoints, problems_of, served_app
 
 
 def call(
