@@ -127,6 +127,17 @@ def install(app: FastAPI) -> None:
         if is_page(request):
             detail = "there is no page here" if exc.status_code == 404 else str(exc.detail)
             return error_page(request, exc.status_code, title, detail)
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode at all (bytes that are not UTF-8): the
+            # same 422 as any other body that is not JSON, the one error shape the API documents.
+            errors = [FieldError("the body is not valid JSON", field="body")]
+            return problem_response(
+                422,
+                "Validation failed",
+                "body: the body is not valid JSON",
+                slug="validation-failed",
+                errors=errors,
+            )
         return problem_response(
             exc.status_code,
             title,

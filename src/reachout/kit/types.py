@@ -6,9 +6,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-# The largest id either database can hold (a signed 64-bit integer). Larger numbers name
-# nothing, and must never reach a driver, which would fail on them instead of finding nothing.
-MAX_ID = 2**63 - 1
+from reachout.errors import Invalid
+
+# The largest id the id columns can hold: they are INTEGER, 32-bit signed on PostgreSQL. Larger
+# numbers name nothing, and must never reach the database, which refuses to compare an INTEGER
+# column with them ("integer out of range", a 500) instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -22,4 +25,17 @@ def no_nul(value: str) -> str:
     # PostgreSQL cannot store NUL in text; refusing it here keeps bad input a 422, not a 500.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    return value
+
+
+def plain_text(value: str, *, field: str, max_length: int) -> str:
+    """Text from a form or the command line, trimmed, held to what the API's schemas accept:
+    these reach the services without a schema, and must be a 422 too, not a database error."""
+    value = value.strip()
+    try:
+        no_nul(value)
+    except ValueError as exc:
+        raise Invalid.on(field, str(exc)) from exc
+    if len(value) > max_length:
+        raise Invalid.on(field, f"must be at most {max_length} characters")
     return value

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from reachout.kit.time import is_time_zone
+from reachout.kit.types import no_nul
 
 
 class TeamRead(BaseModel):
@@ -14,10 +24,17 @@ class TeamRead(BaseModel):
     reengage_after_days: int | None
 
 
+TeamName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_nul),
+]
+
+
 class TeamUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: TeamName | None = None
     time_zone: str | None = Field(default=None, description="IANA time zone, e.g. Europe/Paris")
     reengage_after_days: int | None = Field(
         default=None,
@@ -26,9 +43,18 @@ class TeamUpdate(BaseModel):
         description="Auto treats an outreach after more than N silent days as initial; null: off",
     )
 
+    @field_validator("name", "time_zone")
+    @classmethod
+    def _not_cleared(cls, value: str | None) -> str:
+        # Only runs for a field that was sent: leaving it out keeps it, null cannot clear it
+        # (the column is NOT NULL: it used to reach the database and answer a 409).
+        if value is None:
+            raise ValueError("cannot be empty")
+        return value
+
     @field_validator("time_zone")
     @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and not is_time_zone(value):
+    def _known_zone(cls, value: str) -> str:
+        if not is_time_zone(value):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)")
         return value

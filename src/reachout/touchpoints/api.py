@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from reachout.auth import current_user
 from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
+from reachout.kit.types import DbId
 from reachout.models import Batch, Touchpoint, User
 from reachout.models.enums import Channel, Kind
 from reachout.problems import PROBLEM_RESPONSES
@@ -42,9 +43,9 @@ def log_touchpoint(
 
 @router.get("/touchpoints", response_model=PageRead[TouchpointRead])
 def list_touchpoints(
-    candidate_id: int | None = None,
-    project_id: int | None = None,
-    user_id: int | None = None,
+    candidate_id: DbId | None = None,
+    project_id: DbId | None = None,
+    user_id: DbId | None = None,
     kind: Kind | None = None,
     channel: Channel | None = None,
     occurred_from: datetime | None = Query(default=None, alias="from"),

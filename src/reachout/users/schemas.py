@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from reachout.kit.types import no_nul
 from reachout.models.enums import Role
 
 
@@ -32,7 +34,7 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    name: str | None = Field(default=None, max_length=200)
+    name: Annotated[str, Field(max_length=200), AfterValidator(no_nul)] | None = None
     role: Role = Role.member
     password: str | None = Field(
         default=None, min_length=8, max_length=200, description="Generated when left out"
@@ -46,7 +48,7 @@ class UserCreated(UserRead):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    label: str = Field(default="", max_length=200)
+    label: Annotated[str, Field(max_length=200), AfterValidator(no_nul)] = ""
 
 
 class TokenRead(BaseModel):

@@ -11,7 +11,7 @@ from reachout import audit
 from reachout.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from reachout.kit import security
 from reachout.kit.time import now
-from reachout.kit.types import is_db_id
+from reachout.kit.types import is_db_id, plain_text
 from reachout.models import ApiToken, Team, User
 from reachout.models.enums import Role
 
@@ -19,10 +19,21 @@ from reachout.models.enums import Role
 LAST_USED_PRECISION = timedelta(hours=1)
 
 
+EMAIL_MAX = 320
+NAME_MAX = 200
+
+
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise Invalid.on("email", f"{email!r} is not an email address")
+    if (
+        "@" not in email
+        or email.startswith("@")
+        or email.endswith("@")
+        or " " in email
+        or "\x00" in email
+        or len(email) > EMAIL_MAX
+    ):
+        raise Invalid.on("email", f"{email[:EMAIL_MAX]!r} is not an email address")
     return email
 
 
@@ -44,10 +55,11 @@ def add_user(
         raise Conflict(f"a user with email {key} exists already")
     if len(password) < 8:
         raise Invalid.on("password", "must be at least 8 characters")
+    name = plain_text(name or "", field="name", max_length=NAME_MAX)
     user = User(
         team=team,
         email=key,
-        name=(name or key.split("@")[0]).strip(),
+        name=name or key.split("@")[0][:NAME_MAX],
         role=Role(role).value,
         password_hash=security.hash_password(password),
     )
@@ -86,7 +98,7 @@ def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiT
     secret = security.new_token()
     token = ApiToken(
         user_id=user.id,
-        label=label.strip(),
+        label=plain_text(label, field="label", max_length=NAME_MAX),
         token_hash=security.hash_token(secret),
         prefix=secret[:10],
     )

@@ -11,6 +11,7 @@ from reachout.errors import TooManyRequests
 from reachout.kit import security
 from reachout.kit.time import now
 from reachout.models import SignInFailure, User
+from reachout.users.service import EMAIL_MAX
 
 # Failed sign-ins counted over this window. Per email, a handful stops password guessing on one
 # account; per address (IP), a larger number stops one client trying many accounts.
@@ -29,9 +30,19 @@ def _failures(session: Session, column: InstrumentedAttribute[str], value: str) 
     return session.scalar(stmt) or 0
 
 
+def email_key(email: str) -> str:
+    """The email as typed, as failures are counted and stored by it.
+
+    Trimmed, lower-cased, and cut to the column's size, so that an over-long email counts
+    against the same key it is stored under; a NUL (which PostgreSQL cannot store or compare)
+    becomes U+FFFD, which no user's email has, so it is a failed sign-in like any other.
+    """
+    return email.strip().lower().replace("\x00", "\ufffd")[:EMAIL_MAX]
+
+
 def check_limit(session: Session, *, email: str, ip: str) -> None:
     """Refuse (429) while this email or this address has too many recent failures."""
-    key = email.strip().lower()
+    key = email_key(email)
     if _failures(session, SignInFailure.email_key, key) >= MAX_FAILURES_PER_EMAIL or (
         _failures(session, SignInFailure.ip, ip) >= MAX_FAILURES_PER_IP
     ):
@@ -49,7 +60,7 @@ def sign_in(session: Session, *, email: str, password: str, ip: str) -> User | N
     password is refused too, or guessing could go on past the limit.
     """
     check_limit(session, email=email, ip=ip)
-    key = email.strip().lower()
+    key = email_key(email)
     user = session.scalar(select(User).where(User.email == key)) if key else None
     valid = security.verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is not None and valid and user.is_active:
@@ -57,6 +68,6 @@ def sign_in(session: Session, *, email: str, password: str, ip: str) -> User | N
         return user
     moment = now()
     session.execute(delete(SignInFailure).where(SignInFailure.failed_at < moment - WINDOW))
-    session.add(SignInFailure(email_key=key[:320], ip=ip[:64], failed_at=moment))
+    session.add(SignInFailure(email_key=key, ip=ip[:64], failed_at=moment))
     session.flush()
     return None
