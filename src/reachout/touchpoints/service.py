@@ -108,7 +108,9 @@ def log_touchpoint(
     _history_changed(
         session, actor=actor, candidate_id=data.candidate_id, since=touchpoint.occurred_at
     )
-    session.refresh(touchpoint)
+    if touchpoint.designation_mode == DesignationMode.auto.value:
+        # Resolution wrote this row's designation in SQL; it changed nothing else of it.
+        session.refresh(touchpoint, ["designation"])
     audit.record_change(
         session,
         actor=actor,
