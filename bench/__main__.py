@@ -61,6 +61,17 @@ def _config(argv: list[str]) -> Config:
     parser.add_argument(
         "--bulk-sizes", default="10000,50000", help="candidates per bulk request, comma-separated"
     )
+    parser.add_argument("--load-workers", type=int, default=2, help="server processes under load")
+    parser.add_argument("--load-clients", type=int, default=32, help="concurrent clients")
+    parser.add_argument(
+        "--load-requests", type=int, default=3000, help="requests per load phase, at most"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, default=20.0, help="seconds per load phase, at most"
+    )
+    parser.add_argument(
+        "--load-rate", type=float, default=300.0, help="requests a second of the paced phase"
+    )
     parser.add_argument(
         "--postgres-url",
         default=None,
@@ -81,7 +92,7 @@ def _config(argv: list[str]) -> Config:
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     sizes = tuple(int(s) for s in args.bulk_sizes.split(",") if s.strip())
-    if "bulk" in chosen and max(sizes, default=0) > args.candidates:
+    if {"bulk", "api_bulk"} & set(chosen) and max(sizes, default=0) > args.candidates:
         parser.error("a bulk size is larger than --candidates")
     return Config(
         databases=databases,
@@ -89,6 +100,11 @@ def _config(argv: list[str]) -> Config:
         touchpoints=args.touchpoints,
         runs=args.runs,
         bulk_sizes=sizes,
+        load_workers=args.load_workers,
+        load_clients=args.load_clients,
+        load_requests=args.load_requests,
+        load_seconds=args.load_seconds,
+        load_rate=args.load_rate,
         postgres_url=args.postgres_url,
         output=args.output,
         sections=tuple(dict.fromkeys(["seed", *chosen])),
