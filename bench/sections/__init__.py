@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bench.sections import api_bulk, bulk, load, seed, stats
+from bench.sections import api_bulk, bulk, load, seed, stats, web
 
 SECTIONS: dict[str, ModuleType] = {
     "seed": seed,
@@ -13,4 +13,5 @@ SECTIONS: dict[str, ModuleType] = {
     "bulk": bulk,
     "api_bulk": api_bulk,
     "load": load,
+    "web": web,
 }
