@@ -50,12 +50,12 @@ class LoadFigures:
 
 
 def measure(target: Target, config: Config) -> LoadFigures:
-    figures = LoadFigures(workers=config.load_workers)
+    figures = LoadFigures(workers=config.load_workers.get(target.key, 1))
     token = api_token(target)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     plans = _plans(target, config)
     figures.alone, figures.statements = _alone(target, headers, plans.pop("alone"))
-    with serve(target, target.workdir, workers=config.load_workers) as server:
+    with serve(target, target.workdir, workers=figures.workers) as server:
         _drive(server.base_url, headers, config, plans.pop("warm-up"), rate=None)
         for phase, (requests, rate) in _phases(config, plans).items():
             with _cpu(target, server.serving_pids()) as spent:
@@ -215,28 +215,30 @@ async def _one_at_a_time(
 
 
 def render(figures: dict[str, LoadFigures], config: Config) -> str:
-    workers = {f.workers for f in figures.values()}
     lines = [
         f"SPEC §6: single-touchpoint logging sustains hundreds of requests a second with a p99 "
         f"under {TARGET_P99_MS:.0f} ms (the target: at {TARGET_RATE:.0f} req/s or more, on "
         "PostgreSQL); a p99 over it is in bold.",
         "",
-        f"`reachout serve --workers {'/'.join(map(str, sorted(workers)))}` in its own process "
-        f"on loopback; {config.load_clients} concurrent clients (httpx, asyncio, keep-alive "
-        f"connections) `POST {PATH}` for random candidates of the seeded team (3 outreach with "
-        "Auto designation to 1 reply, all channels), each with its own `Idempotency-Key`; "
-        f"up to {config.load_requests:,} requests or {config.load_seconds:.0f} s per phase, "
-        f"after {WARM_UP} untimed. *As fast as answered*: each client sends again as soon as "
-        f"it has its answer. *At {config.load_rate:,.0f} req/s*: request i is due at i / rate "
-        "and its latency counts from then, so falling behind shows as latency. Latency is the "
-        "client's, in milliseconds. **The load generator runs on the same machine** (it shares "
-        "the cores with the server and the database): the CPU columns say who spent what, "
-        "in CPU milliseconds per request. *Connections opened*: PostgreSQL backends that "
-        "started during the phase (the server's pools growing past their size, or churning).",
+        "`reachout serve --workers N` in its own process on loopback (N, the server "
+        "processes, is in the table; by default one for SQLite, whose single writer a second "
+        f"process could only contend for). {config.load_clients} concurrent clients (httpx, "
+        f"asyncio, keep-alive connections) `POST {PATH}` for random candidates of the seeded "
+        "team (3 outreach with Auto designation to 1 reply, all channels), each with its own "
+        f"`Idempotency-Key`; up to {config.load_requests:,} requests or "
+        f"{config.load_seconds:.0f} s per phase, after {WARM_UP} untimed. *As fast as "
+        "answered*: each client sends again as soon as it has its answer. "
+        f"*At {config.load_rate:,.0f} req/s*: request i is due at i / rate and its latency "
+        "counts from then, so falling behind shows as latency. Latency is the client's, in "
+        "milliseconds. **The load generator runs on the same machine** (it shares the cores "
+        "with the server and the database): the CPU columns say who spent what, in CPU "
+        "milliseconds per request. *Connections opened*: PostgreSQL backends that started "
+        "during the phase (the server's pools growing, or churning).",
         "",
-        "| phase | database | requests | errors | req/s | p50 | p95 | p99 | CPU/request: "
+        "| phase | database | N | requests | errors | req/s | p50 | p95 | p99 | CPU/request: "
         "server | database | load generator | connections opened |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for phase in next(iter(figures.values())).phases:
         for key, f in figures.items():
@@ -265,7 +267,7 @@ def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
     ]
     opened = f"{cpu['connections opened']:,.0f}" if "connections opened" in cpu else "-"
     return (
-        f"| {phase} | {name} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
+        f"| {phase} | {name} | {f.workers} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
         f"| {ms(o.percentile_ms(50))} | {ms(o.percentile_ms(95))} | {p99} | "
         + " | ".join(per_request)
         + f" | {opened} |"
