@@ -50,7 +50,7 @@ def measure(target: Target, config: Config) -> BulkFigures:
             floor.append(floor_seconds(target, rows))
         figures.log[size], figures.undo[size] = Timings(tuple(log)), Timings(tuple(undo))
         figures.floor[size] = Timings(tuple(floor))
-        with recorded(target.db.engine) as seen:
+        with recorded(*target.db.engines) as seen:
             batch_id, _ = _log(target, project_id, candidate_ids)
             _undo(target, batch_id)
         figures.heaviest[size] = heaviest(seen, 4)

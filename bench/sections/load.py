@@ -191,7 +191,7 @@ def _alone(
     """Each request alone through the app in this process (the same route, dependencies and
     service, without HTTP): its time, and the statements it ran."""
     app = create_app(target.db.settings, db=target.db)
-    with recorded(target.db.engine) as seen:
+    with recorded(*target.db.engines) as seen:
         return asyncio.run(_one_at_a_time(app, headers, requests, seen))
 
 

@@ -86,6 +86,11 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def engines(self) -> list[Engine]:
+        """Every engine the sessions use (SQLite files: a second one, for writing)."""
+        return [self.engine] if self._writer is None else [self.engine, self._writer]
+
     def new_session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()
 
@@ -103,9 +108,8 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
-        self.engine.dispose()
-        if self._writer is not None:
-            self._writer.dispose()
+        for engine in self.engines:
+            engine.dispose()
 
 
 def _is_file(engine: Engine) -> bool:
