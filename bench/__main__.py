@@ -62,6 +62,22 @@ def _config(argv: list[str]) -> Config:
         "--bulk-sizes", default="10000,50000", help="candidates per bulk request, comma-separated"
     )
     parser.add_argument(
+        "--load-workers",
+        default="sqlite=1,postgresql=2",
+        help="server processes under load, per database (SQLite has one writer at a time: a "
+        "second process only contends for it)",
+    )
+    parser.add_argument("--load-clients", type=int, default=32, help="concurrent clients")
+    parser.add_argument(
+        "--load-requests", type=int, default=3000, help="requests per load phase, at most"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, default=20.0, help="seconds per load phase, at most"
+    )
+    parser.add_argument(
+        "--load-rate", type=float, default=300.0, help="requests a second of the paced phase"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=None,
         help="server to create the benchmark database on (default: REACHOUT_TEST_POSTGRES_URL, "
@@ -78,10 +94,15 @@ def _config(argv: list[str]) -> Config:
     unknown = [d for d in databases if d not in NAMES]
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown += [s for s in chosen if s not in SECTIONS]
+    try:
+        workers = _per_database(args.load_workers)
+    except ValueError:
+        parser.error(f"--load-workers {args.load_workers}: give N, or sqlite=N,postgresql=N")
+    unknown += [f"{key} (in --load-workers)" for key in workers if key not in NAMES]
     if unknown:
         parser.error(f"unknown: {', '.join(unknown)}")
     sizes = tuple(int(s) for s in args.bulk_sizes.split(",") if s.strip())
-    if "bulk" in chosen and max(sizes, default=0) > args.candidates:
+    if {"bulk", "api_bulk"} & set(chosen) and max(sizes, default=0) > args.candidates:
         parser.error("a bulk size is larger than --candidates")
     return Config(
         databases=databases,
@@ -89,11 +110,24 @@ def _config(argv: list[str]) -> Config:
         touchpoints=args.touchpoints,
         runs=args.runs,
         bulk_sizes=sizes,
+        load_workers=workers,
+        load_clients=args.load_clients,
+        load_requests=args.load_requests,
+        load_seconds=args.load_seconds,
+        load_rate=args.load_rate,
         postgres_url=args.postgres_url,
         output=args.output,
         sections=tuple(dict.fromkeys(["seed", *chosen])),
         command=" ".join(["python -m bench", *map(shlex.quote, argv)]),
     )
+
+
+def _per_database(text: str) -> dict[str, int]:
+    """`sqlite=1,postgresql=2` as a dict; a bare number is for every database."""
+    if text.strip().isdigit():
+        return dict.fromkeys(NAMES, int(text))
+    pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+    return {key.strip(): int(value) for key, value in pairs}
 
 
 if __name__ == "__main__":

@@ -8,16 +8,19 @@ from typing import Any
 
 from bench.config import Config
 from bench.machine import Machine
+from bench.sections import SECTIONS
 from bench.targets import NAMES
 
 INTRO = """\
 # Performance
 
 Measured by the project's benchmark (`bench/`), against the quality bars of SPEC §6. This file
-is generated: run the command below to measure again (see the README's *Benchmark* section).
-The machine is shared (other developers run tests on it at the same time), so the load average
-at the start and at the end is part of the record; figures taken under load are slower than the
-machine alone would give."""
+is generated, whole: the full run is `python -m bench` (SQLite and PostgreSQL, every section:
+{sections}); `--sections` runs some of them (seeding always runs first), and the command that
+made this file is in the table below (see the README's *Benchmark* section). The machine is
+shared (other developers run tests on it at the same time), so the load average at the start
+and at the end is part of the record; figures taken under load are slower than the machine
+alone would give."""
 
 
 def render(
@@ -31,7 +34,8 @@ def render(
     seconds: float,
     load: tuple[str, str],
 ) -> str:
-    parts = [INTRO, _machine(config, machine, servers, started, seconds, load)]
+    intro = INTRO.format(sections=", ".join(f"`{name}`" for name in SECTIONS))
+    parts = [intro, _machine(config, machine, servers, started, seconds, load)]
     for name, section in sections.items():
         parts.append(f"## {section.TITLE}\n\n{section.render(figures[name], config)}")
     return "\n\n".join(parts) + "\n"

@@ -25,7 +25,9 @@ class Statement:
 
 
 @contextmanager
-def recorded(engine: Engine) -> Iterator[list[Statement]]:
+def recorded(*engines: Engine) -> Iterator[list[Statement]]:
+    """The statements run on these engines while the block runs (pass `*db.engines`: on a
+    SQLite file, writes go through an engine of their own)."""
     seen: list[Statement] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -35,13 +37,15 @@ def recorded(engine: Engine) -> Iterator[list[Statement]]:
         started = conn.info["bench_started"].pop()
         seen.append(Statement(statement, parameters, time.perf_counter() - started))
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
 
 
 def heaviest(statements: list[Statement], count: int) -> list[tuple[str, int, float]]:

@@ -47,6 +47,8 @@ class Target:
     team_id: int = 0
     admin_id: int = 0
     notes: list[str] = field(default_factory=list)
+    # Where a section may keep files for the run (a server's log, say).
+    workdir: Path = field(default_factory=Path.cwd)
 
     @property
     def name(self) -> str:
@@ -56,13 +58,14 @@ class Target:
 @contextmanager
 def open_target(key: str, config: Config, workdir: Path) -> Iterator[Target]:
     if key == "sqlite":
-        with _sqlite(workdir) as target:
-            yield target
+        opened = _sqlite(workdir)
     elif key == "postgresql":
-        with _postgres(config) as target:
-            yield target
+        opened = _postgres(config)
     else:
         raise SystemExit(f"error: unknown database {key!r} (sqlite, postgresql)")
+    with opened as target:
+        target.workdir = workdir
+        yield target
 
 
 @contextmanager

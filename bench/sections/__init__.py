@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bench.sections import bulk, seed, stats
+from bench.sections import api_bulk, bulk, load, seed, stats, web
 
-SECTIONS: dict[str, ModuleType] = {"seed": seed, "stats": stats, "bulk": bulk}
+SECTIONS: dict[str, ModuleType] = {
+    "seed": seed,
+    "stats": stats,
+    "bulk": bulk,
+    "api_bulk": api_bulk,
+    "load": load,
+    "web": web,
+}

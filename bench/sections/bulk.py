@@ -39,28 +39,28 @@ class BulkFigures:
 def measure(target: Target, config: Config) -> BulkFigures:
     figures = BulkFigures()
     for size in config.bulk_sizes:
-        project_id, candidate_ids = _project_of(target, size)
-        rows = _floor_rows(target, project_id, candidate_ids)
+        project_id, candidate_ids = project_of(target, size, name=f"Bench bulk {size:,}")
+        rows = floor_rows(target, project_id, candidate_ids)
         log, undo, floor = [], [], []
         for _ in range(config.runs):
             seconds, (batch_id, resolved) = timed(partial(_log, target, project_id, candidate_ids))
             log.append(seconds)
             figures.resolved[size] = resolved
             undo.append(timed(partial(_undo, target, batch_id))[0])
-            floor.append(_floor(target, rows))
+            floor.append(floor_seconds(target, rows))
         figures.log[size], figures.undo[size] = Timings(tuple(log)), Timings(tuple(undo))
         figures.floor[size] = Timings(tuple(floor))
-        with recorded(target.db.engine) as seen:
+        with recorded(*target.db.engines) as seen:
             batch_id, _ = _log(target, project_id, candidate_ids)
             _undo(target, batch_id)
         figures.heaviest[size] = heaviest(seen, 4)
     return figures
 
 
-def _project_of(target: Target, size: int) -> tuple[int, list[int]]:
-    """A project holding `size` candidates of the team (the first ones), the bulk's scope."""
+def project_of(target: Target, size: int, *, name: str) -> tuple[int, list[int]]:
+    """A new project holding `size` candidates of the team (the first ones), a bulk's scope."""
     with target.db.unit_of_work() as session:
-        project = Project(team_id=target.team_id, name=f"Bench bulk {size:,}")
+        project = Project(team_id=target.team_id, name=name)
         session.add(project)
         session.flush()
         ids = list(
@@ -92,7 +92,7 @@ def _undo(target: Target, batch_id: int) -> None:
         undo_batch(session, actor=session.get_one(User, target.admin_id), batch_id=batch_id)
 
 
-def _floor_rows(target: Target, project_id: int, candidate_ids: list[int]) -> list[tuple[Any, ...]]:
+def floor_rows(target: Target, project_id: int, candidate_ids: list[int]) -> list[tuple[Any, ...]]:
     """The rows a bulk InMail writes, as the driver would be given them."""
     with target.db.unit_of_work(write=False) as session:
         zone = session.get_one(User, target.admin_id).team.time_zone
@@ -121,7 +121,7 @@ def _floor_rows(target: Target, project_id: int, candidate_ids: list[int]) -> li
     ]
 
 
-def _floor(target: Target, rows: list[tuple[Any, ...]]) -> float:
+def floor_seconds(target: Target, rows: list[tuple[Any, ...]]) -> float:
     """The rows written by the driver alone (COPY, or executemany) in one transaction, commit
     included; then removed, untimed."""
     with target.db.unit_of_work(write=False) as session:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, Update, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from reachout.errors import Invalid
+from reachout.errors import Conflict, Invalid
 from reachout.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -74,32 +75,69 @@ def _replay(record: IdempotencyRecord, request_print: str) -> Response:
     )
 
 
-def claim(
-    session: Session, *, owner_id: int, key: str, request_print: str
-) -> IdempotencyRecord | Response:
-    """The first answer given for this key (to send again), or a new claim on it."""
+def claim(session: Session, *, owner_id: int, key: str, request_print: str) -> int | Response:
+    """The first answer given for this key (to send again), or the id of a new claim on it."""
     key = key.strip()
     if not key or len(key) > KEY_MAX:
         raise Invalid.on(HEADER, f"must be 1 to {KEY_MAX} characters")
+    values = {"user_id": owner_id, "key": key, "fingerprint": request_print}
+    claimed: int | None = session.scalar(_claim_statement(session.get_bind().dialect.name), values)
+    if claimed is not None:
+        return claimed
+    # Taken by a request that committed (on PostgreSQL, perhaps while we waited for it).
     existing = _find(session, owner_id, key)
-    if existing is not None:
-        return _replay(existing, request_print)
-    record = IdempotencyRecord(
-        user_id=owner_id, key=key, fingerprint=request_print, status_code=0, response_body=""
+    if existing is None:
+        # Taken by a record that is gone again: rare enough to leave to the client.
+        raise Conflict(f"{HEADER} {key!r} was in use by another request; try again")
+    return _replay(existing, request_print)
+
+
+def _table() -> Table:
+    # Core statements on the table: the ORM's bulk insert and flush cost more than the SQL.
+    return cast(Table, IdempotencyRecord.__table__)
+
+
+@cache
+def _claim_statement(dialect: str) -> Insert:
+    """Insert a claim unless the key is taken, answering its id (else nothing): one statement,
+    where a lookup and an insert in a savepoint took four round trips on every request.
+
+    ON CONFLICT DO NOTHING waits, on PostgreSQL, for a transaction holding the same key to end,
+    then inserts if it rolled back and does nothing if it committed; SQLite writers hold the
+    database's write lock, so there is nothing to wait for. Both dialects spell it alike. Built
+    once: the statements of a request are a good part of its time.
+    """
+    table = _table()
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values(
+            user_id=bindparam("user_id"),
+            key=bindparam("key"),
+            fingerprint=bindparam("fingerprint"),
+            status_code=0,
+            response_body="",
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(table.c.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        # Another request with this key committed while we waited: answer as it did.
-        winner = _find(session, owner_id, key)
-        if winner is None:
-            raise
-        return _replay(winner, request_print)
-    return record
 
 
-def remember(session: Session, record: IdempotencyRecord, response: Response) -> None:
-    record.status_code = response.status_code
-    record.response_body = bytes(response.body).decode()
-    session.flush()
+@cache
+def _remember_statement() -> Update:
+    table = _table()
+    return (
+        update(table)
+        .where(table.c.id == bindparam("claim_id"))
+        .values(status_code=bindparam("status_code"), response_body=bindparam("response_body"))
+    )
+
+
+def remember(session: Session, claim_id: int, response: Response) -> None:
+    """Store the answer to send again for the claimed key."""
+    values = {
+        "claim_id": claim_id,
+        "status_code": response.status_code,
+        "response_body": bytes(response.body).decode(),
+    }
+    session.execute(_remember_statement(), values)

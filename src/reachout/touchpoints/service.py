@@ -114,7 +114,9 @@ def log_touchpoint(
         change.appended(
             Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
         )
-    session.refresh(touchpoint)
+    if touchpoint.designation_mode == DesignationMode.auto.value:
+        # Resolution wrote this row's designation in SQL; it changed nothing else of it.
+        session.refresh(touchpoint, ["designation"])
     audit.record_change(
         session,
         actor=actor,

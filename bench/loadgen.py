@@ -1,0 +1,124 @@
+"""An HTTP load generator: concurrent asyncio clients on keep-alive connections, bounded in
+requests and in time, either as fast as the server answers or at a fixed rate."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one phase of load gave: every answered request's latency, and what went wrong."""
+
+    sent: int
+    seconds: float
+    # Seconds from when each answered request was due to its whole answer.
+    latencies: tuple[float, ...]
+    # "HTTP 409", "ReadTimeout", ...: how many of each.
+    errors: dict[str, int]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def percentile_ms(self, q: int) -> float:
+        if len(self.latencies) < 2:
+            return max(self.latencies, default=0.0) * 1000
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] * 1000
+
+
+def run(
+    base_url: str,
+    requests: Sequence[Request],
+    *,
+    clients: int,
+    seconds: float,
+    rate: float | None,
+    expect: int,
+    headers: dict[str, str],
+) -> Outcome:
+    """POST `requests` in order until all are sent or `seconds` have passed.
+
+    `rate` None: each client sends its next request as soon as it has its answer (the most the
+    server gives to this many clients). A rate: request i is due at i / rate seconds, and its
+    latency counts from then, so a server falling behind shows in the latency rather than
+    slowing the clients down (no coordinated omission).
+    """
+    return asyncio.run(
+        _run(base_url, requests, clients, seconds, rate, expect, headers),
+    )
+
+
+async def _run(
+    base_url: str,
+    requests: Sequence[Request],
+    clients: int,
+    seconds: float,
+    rate: float | None,
+    expect: int,
+    headers: dict[str, str],
+) -> Outcome:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    sent = 0
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=60.0
+    ) as http:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        def next_request() -> tuple[Request, float] | None:
+            nonlocal sent
+            now = time.perf_counter()
+            if sent >= len(requests) or now >= deadline:
+                return None
+            due = started + sent / rate if rate else now
+            sent += 1
+            return requests[sent - 1], due
+
+        await asyncio.gather(
+            *(_client(http, next_request, expect, latencies, errors) for _ in range(clients))
+        )
+        elapsed = time.perf_counter() - started
+    return Outcome(sent, elapsed, tuple(latencies), dict(errors))
+
+
+async def _client(
+    http: httpx.AsyncClient,
+    next_request: Callable[[], tuple[Request, float] | None],
+    expect: int,
+    latencies: list[float],
+    errors: Counter[str],
+) -> None:
+    while (item := next_request()) is not None:
+        request, due = item
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            answer = await http.post(request.path, content=request.body, headers=request.headers)
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] += 1
+            continue
+        latencies.append(time.perf_counter() - due)
+        if answer.status_code != expect:
+            errors[f"HTTP {answer.status_code}"] += 1

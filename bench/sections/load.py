@@ -1,0 +1,302 @@
+"""Single-touchpoint logging under load (SPEC §6: hundreds of requests a second, p99 under
+100 ms): concurrent clients POST /api/v1/touchpoints to a real server, and where a request's
+time goes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select, text
+
+from bench import loadgen
+from bench.config import SEED, Config
+from bench.server import api_token, cpu_seconds, serve
+from bench.statements import Statement, heaviest, recorded
+from bench.targets import NAMES, Target
+from bench.timing import ms
+from reachout.app import create_app
+from reachout.models import Candidate
+
+TITLE = "Logging single touchpoints under load"
+PATH = "/api/v1/touchpoints"
+WARM_UP = 200
+# Requests timed one at a time in process, for where the time goes.
+PROFILED = 100
+TARGET_P99_MS, TARGET_RATE = 100.0, 300.0
+CHANNELS = ("inmail", "email", "text", "call")
+
+
+@dataclass
+class LoadFigures:
+    workers: int
+    # "as fast as answered", and "at N req/s": what each phase gave, and the CPU seconds spent
+    # in it by the server's workers, the load generator and the database's own processes.
+    phases: dict[str, loadgen.Outcome] = field(default_factory=dict)
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    # One request at a time, in process, no network: seconds each took, and its statements.
+    alone: list[float] = field(default_factory=list)
+    statements: list[list[Statement]] = field(default_factory=list)
+
+
+def measure(target: Target, config: Config) -> LoadFigures:
+    figures = LoadFigures(workers=config.load_workers.get(target.key, 1))
+    token = api_token(target)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    plans = _plans(target, config)
+    figures.alone, figures.statements = _alone(target, headers, plans.pop("alone"))
+    with serve(target, target.workdir, workers=figures.workers) as server:
+        _drive(server.base_url, headers, config, plans.pop("warm-up"), rate=None)
+        for phase, (requests, rate) in _phases(config, plans).items():
+            with _cpu(target, server.serving_pids()) as spent:
+                figures.phases[phase] = _drive(
+                    server.base_url, headers, config, requests, rate=rate
+                )
+            figures.cpu[phase] = spent
+    return figures
+
+
+def _plans(target: Target, config: Config) -> dict[str, list[loadgen.Request]]:
+    """The requests of each phase: varied candidates, kinds and channels, each with a key of
+    its own (so none is a replay)."""
+    with target.db.unit_of_work(write=False) as session:
+        candidate_ids = list(
+            session.scalars(select(Candidate.id).where(Candidate.team_id == target.team_id))
+        )
+    rng = random.Random(SEED)
+    run = secrets.token_hex(4)
+    sizes = {"alone": PROFILED, "warm-up": WARM_UP, "most": config.load_requests}
+    sizes["rate"] = config.load_requests
+    plans: dict[str, list[loadgen.Request]] = {}
+    for phase, size in sizes.items():
+        plans[phase] = []
+        for i in range(size):
+            body: dict[str, object] = {"candidate_id": rng.choice(candidate_ids)}
+            if i % 4 == 3:
+                body |= {"kind": "reply", "channel": rng.choice(CHANNELS)}
+                body["reply_status"] = rng.choice(["interested", "not_interested", "later", None])
+            else:
+                body |= {"kind": "outreach", "channel": rng.choice(CHANNELS)}
+            key = {"Idempotency-Key": f"bench-{run}-{phase}-{i}"}
+            plans[phase].append(loadgen.Request(PATH, json.dumps(body).encode(), key))
+    return plans
+
+
+def _phases(
+    config: Config, plans: dict[str, list[loadgen.Request]]
+) -> dict[str, tuple[list[loadgen.Request], float | None]]:
+    return {
+        "as fast as answered": (plans["most"], None),
+        f"at {config.load_rate:,.0f} req/s": (plans["rate"], config.load_rate),
+    }
+
+
+def _drive(
+    base_url: str,
+    headers: dict[str, str],
+    config: Config,
+    requests: list[loadgen.Request],
+    *,
+    rate: float | None,
+) -> loadgen.Outcome:
+    return loadgen.run(
+        base_url,
+        requests,
+        clients=config.load_clients,
+        seconds=config.load_seconds,
+        rate=rate,
+        expect=201,
+        headers=headers,
+    )
+
+
+@contextmanager
+def _cpu(target: Target, server_pids: list[int]) -> Iterator[dict[str, float]]:
+    """CPU seconds spent while the block runs: by the server's workers, by this process (the
+    load generator) and, on PostgreSQL, by the backends serving the benchmark's database."""
+    spent: dict[str, float] = {}
+    server, client = cpu_seconds(server_pids), time.process_time()
+    with _Backends(target) as backends:
+        yield spent
+    spent["server"] = cpu_seconds(server_pids) - server
+    spent["load generator"] = time.process_time() - client
+    if target.key == "postgresql":
+        spent["database"] = backends.seconds
+        spent["connections opened"] = backends.opened
+
+
+class _Backends:
+    """The CPU time of the PostgreSQL backends of the benchmark's database over a span of time.
+    They come and go with the server's connection pools, so they are looked up four times a
+    second; a backend first seen after the start is counted from zero."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.opened = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _Backends:
+        if self.target.key == "postgresql":
+            self._look(start=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
+            self._look(start=False)
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.25):
+            self._look(start=False)
+
+    def _look(self, *, start: bool) -> None:
+        with self.target.db.engine.connect() as conn:
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            for pid in pids:
+                cpu = cpu_seconds([pid])
+                if start:
+                    self.first[pid] = cpu
+                elif pid not in self.last and pid not in self.first:
+                    self.opened += 1
+                self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+
+
+def _alone(
+    target: Target, headers: dict[str, str], requests: list[loadgen.Request]
+) -> tuple[list[float], list[list[Statement]]]:
+    """Each request alone through the app in this process (the same route, dependencies and
+    service, without HTTP): its time, and the statements it ran."""
+    app = create_app(target.db.settings, db=target.db)
+    with recorded(*target.db.engines) as seen:
+        return asyncio.run(_one_at_a_time(app, headers, requests, seen))
+
+
+async def _one_at_a_time(
+    app: FastAPI, headers: dict[str, str], requests: list[loadgen.Request], seen: list[Statement]
+) -> tuple[list[float], list[list[Statement]]]:
+    took, statements = [], []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=headers
+    ) as client:
+        for request in requests:
+            mark = len(seen)
+            started = time.perf_counter()
+            answer = await client.post(request.path, content=request.body, headers=request.headers)
+            took.append(time.perf_counter() - started)
+            if answer.status_code != 201:
+                raise RuntimeError(f"POST {request.path}: {answer.status_code} {answer.text}")
+            statements.append(seen[mark:])
+    return took, statements
+
+
+def render(figures: dict[str, LoadFigures], config: Config) -> str:
+    lines = [
+        f"SPEC §6: single-touchpoint logging sustains hundreds of requests a second with a p99 "
+        f"under {TARGET_P99_MS:.0f} ms (the target: at {TARGET_RATE:.0f} req/s or more, on "
+        "PostgreSQL); a p99 over it is in bold.",
+        "",
+        "`reachout serve --workers N` in its own process on loopback (N, the server "
+        "processes, is in the table; by default one for SQLite, whose single writer a second "
+        f"process could only contend for). {config.load_clients} concurrent clients (httpx, "
+        f"asyncio, keep-alive connections) `POST {PATH}` for random candidates of the seeded "
+        "team (3 outreach with Auto designation to 1 reply, all channels), each with its own "
+        f"`Idempotency-Key`; up to {config.load_requests:,} requests or "
+        f"{config.load_seconds:.0f} s per phase, after {WARM_UP} untimed. *As fast as "
+        "answered*: each client sends again as soon as it has its answer. "
+        f"*At {config.load_rate:,.0f} req/s*: request i is due at i / rate and its latency "
+        "counts from then, so falling behind shows as latency. Latency is the client's, in "
+        "milliseconds. **The load generator runs on the same machine** (it shares the cores "
+        "with the server and the database): the CPU columns say who spent what, in CPU "
+        "milliseconds per request. *Connections opened*: PostgreSQL backends that started "
+        "during the phase (the server's pools growing, or churning).",
+        "",
+        "| phase | database | N | requests | errors | req/s | p50 | p95 | p99 | CPU/request: "
+        "server | database | load generator | connections opened |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
+    ]
+    for phase in next(iter(figures.values())).phases:
+        for key, f in figures.items():
+            lines.append(_phase_row(phase, NAMES[key], f))
+    errors = {
+        f"{NAMES[key]}, {phase}": o.errors
+        for key, f in figures.items()
+        for phase, o in f.phases.items()
+        if o.errors
+    }
+    if errors:
+        lines += ["", "Errors: " + "; ".join(f"{w}: {e}" for w, e in errors.items()) + "."]
+    lines += ["", *_path(figures)]
+    return "\n".join(lines)
+
+
+def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
+    o, cpu = f.phases[phase], f.cpu[phase]
+    answered = len(o.latencies) or 1
+    p99 = ms(o.percentile_ms(99))
+    if o.percentile_ms(99) > TARGET_P99_MS:
+        p99 = f"**{p99}**"
+    per_request = [
+        f"{cpu[what] * 1000 / answered:.1f}" if what in cpu else "(in server)"
+        for what in ("server", "database", "load generator")
+    ]
+    opened = f"{cpu['connections opened']:,.0f}" if "connections opened" in cpu else "-"
+    return (
+        f"| {phase} | {name} | {f.workers} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
+        f"| {ms(o.percentile_ms(50))} | {ms(o.percentile_ms(95))} | {p99} | "
+        + " | ".join(per_request)
+        + f" | {opened} |"
+    )
+
+
+def _path(figures: dict[str, LoadFigures]) -> list[str]:
+    """Where one request's time goes, alone, in process."""
+    lines = [
+        f"Where a request's time goes: {PROFILED} of the same requests, one at a time, through "
+        "the app in the benchmark's process (route, dependencies, service; no HTTP, no "
+        "concurrency), with the statements each ran (milliseconds per request, means).",
+        "",
+        "| database | request | statements | in statements | the rest (Python) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key, f in figures.items():
+        count = statistics.mean(len(s) for s in f.statements)
+        in_db = statistics.mean(sum(x.seconds for x in s) for s in f.statements) * 1000
+        mean = statistics.mean(f.alone) * 1000
+        lines.append(
+            f"| {NAMES[key]} | {ms(mean)} | {count:.1f} | {ms(in_db)} | {ms(mean - in_db)} |"
+        )
+    for key, f in figures.items():
+        every = [s for request in f.statements for s in request]
+        lines += ["", f"*{NAMES[key]}: statements by time spent, per request*", ""]
+        lines += [
+            f"- {seconds * 1000 / len(f.statements):.2f} ms, {runs / len(f.statements):.1f}x: "
+            f"`{sql}`"
+            for sql, runs, seconds in heaviest(every, 8)
+        ]
+    return lines
