@@ -38,7 +38,7 @@ def _no_parameters(params: Any, executemany: bool) -> Any:
 
 
 @contextmanager
-def database_fails(engine: Engine, step: int | None) -> Iterator[list[str]]:
+def database_fails(engines: list[Engine], step: int | None) -> Iterator[list[str]]:
     """The database fails the `step`-th statement from the ANCHOR on (None: the commit)."""
     since_anchor: list[str] = []
     hits: list[str] = []
@@ -60,19 +60,21 @@ def database_fails(engine: Engine, step: int | None) -> Iterator[list[str]]:
             hits.append(COMMIT)
             raise exc.OperationalError(COMMIT, None, Exception("injected: connection lost"))
 
-    event.listen(engine, "before_cursor_execute", swap, retval=True)
-    event.listen(engine, "commit", fail_commit)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", swap, retval=True)
+        event.listen(engine, "commit", fail_commit)
     try:
         yield hits
     finally:
-        event.remove(engine, "before_cursor_execute", swap)
-        event.remove(engine, "commit", fail_commit)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", swap)
+            event.remove(engine, "commit", fail_commit)
 
 
 def _steps_of_a_bulk(client: httpx.Client, db: Database, world: World) -> list[str]:
     """What a bulk like the ones under test runs from the ANCHOR on, seen in one that succeeds."""
     url = f"/projects/{_project_with_history(db, world)}/touchpoints/bulk"
-    with _recording(db.engine) as seen:
+    with _recording(db.engines) as seen:
         ok = client.post(url, json=BODY, headers={**world.member.headers, "Idempotency-Key": "dry"})
     assert ok.status_code == 201, ok.text
     anchors = [i for i, sql in enumerate(seen) if sql.startswith(ANCHOR)]
@@ -81,17 +83,19 @@ def _steps_of_a_bulk(client: httpx.Client, db: Database, world: World) -> list[s
 
 
 @contextmanager
-def _recording(engine: Engine) -> Iterator[list[str]]:
+def _recording(engines: list[Engine]) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         seen.append(" ".join(sql.split()[:4]))
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def _project_with_history(db: Database, world: World) -> int:
@@ -124,7 +128,7 @@ def _fail_then_retry(client: httpx.Client, db: Database, world: World, step: int
     headers = {**world.member.headers, "Idempotency-Key": f"bulk-{project_id}"}
     before = snapshot(db)
 
-    with database_fails(db.engine, step) as hits:
+    with database_fails(db.engines, step) as hits:
         failed = client.post(url, json=BODY, headers=headers)
     assert hits, "the fault never fired"
     assert_server_problem(failed)
