@@ -75,8 +75,12 @@ def _plans(target: Target, config: Config) -> dict[str, list[loadgen.Request]]:
         )
     rng = random.Random(SEED)
     run = secrets.token_hex(4)
-    sizes = {"alone": PROFILED, "warm-up": WARM_UP, "most": config.load_requests}
-    sizes["rate"] = config.load_requests
+    sizes = {
+        "alone": PROFILED,
+        "warm-up": WARM_UP,
+        "fast": config.load_requests,
+        "paced": config.load_requests,
+    }
     plans: dict[str, list[loadgen.Request]] = {}
     for phase, size in sizes.items():
         plans[phase] = []
@@ -96,8 +100,8 @@ def _phases(
     config: Config, plans: dict[str, list[loadgen.Request]]
 ) -> dict[str, tuple[list[loadgen.Request], float | None]]:
     return {
-        "as fast as answered": (plans["most"], None),
-        f"at {config.load_rate:,.0f} req/s": (plans["rate"], config.load_rate),
+        "as fast as answered": (plans["fast"], None),
+        f"at {config.load_rate:,.0f} req/s": (plans["paced"], config.load_rate),
     }
 
 
