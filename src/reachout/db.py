@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,13 +27,32 @@ def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
             pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": timeout}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        _end_open_transactions(engine)
         return engine
     # No overflow: a connection opened past the pool's size is closed as soon as it is given
     # back, so a server under steady load opened and closed one every ten requests or so (a
     # new backend process each time: 1 to 2 ms more database CPU per request in the load
     # benchmark). Requests beyond pool_size wait for a connection instead; on a few cores that
     # is no slower.
-    return create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
+    _end_open_transactions(engine)
+    return engine
+
+
+def _end_open_transactions(engine: Engine) -> None:
+    """A connection goes back to the pool with no transaction open, even when its COMMIT failed
+    part-way (SQLAlchemy then skips its reset): the next request would otherwise inherit the
+    transaction, and on SQLite the file's write lock with it."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, _record: Any) -> None:
+        if dbapi_conn is None:
+            return
+        if engine.dialect.name == "sqlite":
+            if dbapi_conn.in_transaction:
+                dbapi_conn.execute("ROLLBACK")
+        elif dbapi_conn.info.transaction_status != TransactionStatus.IDLE:
+            dbapi_conn.rollback()
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
