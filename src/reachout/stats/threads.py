@@ -207,27 +207,32 @@ def _latest_thread() -> Any:
     )
 
 
+def _count_follow_ups(session: Session, rows: ColumnElement[bool], change: int) -> None:
+    """Add `change` (1 or -1) per follow-up among `rows` to its candidate's latest thread."""
+    followed = (
+        select(_latest_thread().label("id"))
+        .where(rows, Touchpoint.designation == Designation.follow_up.value)
+        .subquery("followed")
+    )
+    before_reply = case((Thread.first_reply_at.is_(None), change), else_=0)
+    session.execute(
+        update(Thread)
+        .where(Thread.id == followed.c.id)
+        .values(
+            follow_ups=Thread.follow_ups + change,
+            outreach_before_reply=Thread.outreach_before_reply + before_reply,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def remove_from_threads(session: Session, *, removed: ColumnElement[bool]) -> None:
     """Take outreach just deleted (the rows `removed` selects, one per candidate, each the last
     of its candidate's history before) out of the thread table: an initial's thread goes, a
     follow-up comes off its candidate's latest thread. Undoing a bulk "now" so writes one row
     per candidate, as logging it did."""
     tp = Touchpoint
-    followed = (
-        select(_latest_thread().label("id"))
-        .where(removed, tp.designation == Designation.follow_up.value)
-        .subquery("followed")
-    )
-    session.execute(
-        update(Thread)
-        .where(Thread.id == followed.c.id)
-        .values(
-            follow_ups=Thread.follow_ups - 1,
-            outreach_before_reply=Thread.outreach_before_reply
-            - case((Thread.first_reply_at.is_(None), 1), else_=0),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    _count_follow_ups(session, removed, -1)
     started = select(tp.id).where(removed, tp.designation == Designation.initial.value)
     session.execute(
         delete(Thread).where(Thread.id.in_(started)).execution_options(synchronize_session=False)
@@ -263,7 +268,7 @@ def append_to_threads(
                 first_reply_at=func.coalesce(Thread.first_reply_at, moment),
                 reply_micros=func.coalesce(
                     Thread.reply_micros,
-                    micros_between(Thread.started_at, literal(at, UTCDateTime())),
+                    micros_between(Thread.started_at, moment),
                 ),
                 latest_reply_status=reply_status or NO_STATUS,
             )
@@ -272,21 +277,7 @@ def append_to_threads(
         return
     is_initial = tp.designation == Designation.initial.value
     # Follow-ups first: the latest thread must not be one this call starts.
-    followed = (
-        select(latest_thread.label("id"))
-        .where(new_rows, tp.designation == Designation.follow_up.value)
-        .subquery("followed")
-    )
-    session.execute(
-        update(Thread)
-        .where(Thread.id == followed.c.id)
-        .values(
-            follow_ups=Thread.follow_ups + 1,
-            outreach_before_reply=Thread.outreach_before_reply
-            + case((Thread.first_reply_at.is_(None), 1), else_=0),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    _count_follow_ups(session, new_rows, +1)
     values: dict[str, Any] = {
         "id": tp.id,
         "team_id": tp.team_id,
