@@ -51,7 +51,7 @@ def test_every_unsafe_page_refuses_a_request_without_the_sessions_token(
         forgeries = {
             "no token": web.send("POST", url, form=form, csrf=None),
             "an empty token": web.send("POST", url, form=form, csrf=""),
-            "a forged token": web.send("POST", url, form=form, csrf="x" + token[1:]),
+            "a forged token": web.send("POST", url, form=form, csrf=_forged(token)),
             "another session's token": web.send("POST", url, form=form, csrf=someone_elses),
             "a wrong token in the form": web.send(
                 "POST", url, form={**form, "csrf_token": token[:-1]}, csrf=None
@@ -69,6 +69,16 @@ def test_every_unsafe_page_refuses_a_request_without_the_sessions_token(
             web.sign_in(world.admin.user.email)
     assert not failures, "\n".join(failures)
     assert {e.path for e in pages} >= {"/candidates", "/sign-in", "/sign-out", "/settings/team"}
+
+
+def _forged(token: str) -> str:
+    """The token with its first character changed (to another one: a random token starts with
+    any character, "x" included)."""
+    return ("y" if token[0] == "x" else "x") + token[1:]
+
+
+def test_a_forged_token_always_differs() -> None:
+    assert _forged("xabc") == "yabc" and _forged("abc") == "xbc"
 
 
 def test_a_refused_sign_out_leaves_the_session_signed_in(web: WebClient) -> None:
