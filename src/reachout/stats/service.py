@@ -6,6 +6,7 @@ stats; "my stats" is the same query with `user_id` set to oneself.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -187,15 +188,8 @@ def _activity(
 
 
 def _activity_metrics(counts: ActivityCounts) -> ActivityMetrics:
-    return ActivityMetrics(
-        outreach=counts.outreach,
-        initial=counts.initial,
-        follow_up=counts.follow_up,
-        replies=counts.replies,
-        interested=counts.interested,
-        not_interested=counts.not_interested,
-        later=counts.later,
-    )
+    # The same names: every activity metric is a count the query returns as it is.
+    return ActivityMetrics(**dataclasses.asdict(counts))
 
 
 # --- keys and labels -------------------------------------------------------------------------
