@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, bindparam, func, select
@@ -118,10 +119,24 @@ def lock_candidates(session: Session, *, team_id: int, candidate_id: int) -> Non
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE, team_id)))
-    session.execute(
-        select(Candidate.id).where(Candidate.id == candidate_id).with_for_update(key_share=True)
-    ).all()
+    session.execute(_team_lock_shared(), {"team_id": team_id})
+    session.execute(_candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id})
+
+
+# Built once: a single log takes these locks on every request.
+@cache
+def _team_lock_shared() -> Select[Any]:
+    return select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE, bindparam("team_id")))
+
+
+@cache
+def _candidate_lock() -> Select[Any]:
+    table = Candidate.__table__
+    return (
+        select(table.c.id)
+        .where(table.c.id == bindparam("candidate_id"), table.c.team_id == bindparam("team_id"))
+        .with_for_update(key_share=True)
+    )
 
 
 def lock_team_histories(session: Session, *, team_id: int) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, select
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,17 @@ def _counted() -> list[ColumnElement[int]]:
         **{s.value: tp.reply_status == s.value for s in ReplyStatus},
     }
     return [func.count(case((conditions[name], 1))) for name in COUNTS]
+
+
+def counts_of(kind: str, designation: str | None, reply_status: str | None) -> dict[str, int]:
+    """What one touchpoint adds to its cell: `_counted`'s conditions, for one known row."""
+    return {
+        "outreach": int(kind == Kind.outreach.value),
+        "initial": int(designation == Designation.initial.value),
+        "follow_up": int(designation == Designation.follow_up.value),
+        "replies": int(kind == Kind.reply.value),
+        **{s.value: int(reply_status == s.value) for s in ReplyStatus},
+    }
 
 
 def _cells_of(*where: ColumnElement[bool]) -> Any:
@@ -109,19 +121,26 @@ class ActivityChange:
                     }
                 )
         if rows:
-            _add(session, rows)
+            add_counts(session, rows)
 
 
-def _add(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Add these counts to their cells, creating the cells that are new."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(ActivityDay)
+def add_counts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add these counts (each row: a cell's key and every count) to their cells, creating the
+    cells that are new."""
+    session.execute(_add_statement(session.get_bind().dialect.name), rows)
+
+
+@cache
+def _add_statement(dialect_name: str) -> Any:
+    # Built once per dialect: a single log runs it on every request.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = ActivityDay.__table__
-    stmt = stmt.on_conflict_do_update(
+    columns = ("team_id", *KEY, *COUNTS)
+    stmt = dialect.insert(table).values({name: bindparam(name) for name in columns})
+    return stmt.on_conflict_do_update(
         index_elements=["team_id", *KEY],
         set_={name: table.c[name] + stmt.excluded[name] for name in COUNTS},
     )
-    session.execute(stmt, rows)
 
 
 def rebuild_activity(session: Session, *, team_id: int) -> None:

@@ -15,7 +15,7 @@ a quadratic nested loop on a fresh table, seconds for a 10,000-row bulk).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
@@ -33,6 +33,17 @@ def _starts_thread(
     if reengage_after_days is not None:
         starts = or_(starts, prev_at < shift_days(at, -reengage_after_days))
     return case((starts, Designation.initial.value), else_=Designation.follow_up.value)
+
+
+def designation_after(
+    previous_at: datetime | None, at: datetime, reengage_after_days: int | None
+) -> Designation:
+    """`_starts_thread` for one outreach whose preceding live outreach is known (None: none)."""
+    if previous_at is None or (
+        reengage_after_days is not None and previous_at < at - timedelta(days=reengage_after_days)
+    ):
+        return Designation.initial
+    return Designation.follow_up
 
 
 def _live_outreach(alias: type[Touchpoint], candidate_id: ColumnElement[int] | Any) -> Select[Any]:

@@ -10,7 +10,6 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from reachout import audit
-from reachout.candidates.service import require_candidate
 from reachout.errors import Forbidden, Invalid, NotFound
 from reachout.kit.pagination import Page, paginate
 from reachout.kit.sql import lock_candidates
@@ -27,6 +26,7 @@ from reachout.models.enums import (
     Source,
 )
 from reachout.projects.service import require_project
+from reachout.touchpoints import append
 from reachout.touchpoints.history import HistoryChange, history_change
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
 
@@ -77,10 +77,18 @@ def _history_change(
 def log_touchpoint(
     session: Session, *, actor: User, data: TouchpointCreate, source: Source = Source.manual
 ) -> Touchpoint:
-    team_id = actor.team_id
-    require_candidate(
-        session, team_id=team_id, candidate_id=data.candidate_id, field="candidate_id"
+    team = actor.team
+    candidate_id = data.candidate_id
+    if is_db_id(candidate_id):
+        lock_candidates(session, team_id=team.id, candidate_id=candidate_id)
+    occurred_at = data.occurred_at or now()
+    end = (
+        append.history_end(session, team_id=team.id, candidate_id=candidate_id, at=occurred_at)
+        if is_db_id(candidate_id)
+        else None
     )
+    if end is None:
+        raise Invalid.on("candidate_id", f"no candidate with id {candidate_id}")
     check_references(
         session,
         actor=actor,
@@ -88,17 +96,15 @@ def log_touchpoint(
         user_id=data.user_id,
         on_behalf_of_user_id=data.on_behalf_of_user_id,
     )
-    lock_candidates(session, team_id=team_id, candidate_id=data.candidate_id)
-    occurred_at = data.occurred_at or now()
     touchpoint = Touchpoint(
-        team_id=team_id,
-        candidate_id=data.candidate_id,
+        team_id=team.id,
+        candidate_id=candidate_id,
         kind=data.kind.value,
         channel=data.channel.value,
         reply_status=data.reply_status.value if data.reply_status else None,
         note=data.note,
         occurred_at=occurred_at,
-        local_day=local_day(occurred_at, actor.team.time_zone),
+        local_day=local_day(occurred_at, team.time_zone),
         project_id=data.project_id,
         user_id=data.user_id or actor.id,
         on_behalf_of_user_id=data.on_behalf_of_user_id,
@@ -106,17 +112,24 @@ def log_touchpoint(
         source=source.value,
         **designation_columns(data.kind, data.designation),
     )
-    with _history_change(
-        session, actor=actor, candidate_id=data.candidate_id, since=occurred_at
-    ) as change:
+    if not end.later:
+        # The usual case: logged at the end of the history, "now".
+        append.resolve(touchpoint, end, team)
         session.add(touchpoint)
         session.flush()
-        change.appended(
-            Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
-        )
-    if touchpoint.designation_mode == DesignationMode.auto.value:
-        # Resolution wrote this row's designation in SQL; it changed nothing else of it.
-        session.refresh(touchpoint, ["designation"])
+        append.add_to_derived(session, touchpoint, end)
+    else:
+        with _history_change(
+            session, actor=actor, candidate_id=candidate_id, since=occurred_at
+        ) as change:
+            session.add(touchpoint)
+            session.flush()
+            change.appended(
+                Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
+            )
+        if touchpoint.designation_mode == DesignationMode.auto.value:
+            # Resolution wrote this row's designation in SQL; it changed nothing else of it.
+            session.refresh(touchpoint, ["designation"])
     audit.record_change(
         session,
         actor=actor,
