@@ -1,17 +1,28 @@
-"""The API's route class: one unit of work per request, and idempotent POSTs."""
+"""The route classes: one unit of work per request; for the API, in one trip to the thread pool.
+
+Committing in the route class rather than in a yield-dependency's exit code means a 2xx is never
+sent for a write that is not yet durable: if the commit fails, the client gets an error instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import weakref
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reachout.db import Database
-from reachout.errors import Unauthorized
 from reachout.kit import idempotency
 from reachout.users import service as users
 
@@ -19,38 +30,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UnitOfWorkRoute(APIRoute):
-    """Opens the request's session and commits it before the response leaves.
-
-    Committing here rather than in a yield-dependency's exit code means a 2xx is never sent for
-    a write that is not yet durable: if the commit fails, the client gets an error instead.
-    Routes declared with `openapi_extra=IDEMPOTENT` also honour the Idempotency-Key header.
-    """
+    """A page's route: opens the request's session and commits it before the response leaves."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        idempotent = idempotency.is_idempotent(self.openapi_extra)
 
         async def run(request: Request) -> Response:
             db: Database = request.app.state.db
             session = db.new_session(write=request.method not in SAFE_METHODS)
             request.state.session = session
-            # Each hop to the thread pool costs time under load: the session's work outside
-            # the endpoint takes one hop before it (the key's claim) and one after (the end).
             ended = False
             try:
-                claim: int | None = None
-                key = request.headers.get(idempotency.HEADER)
-                if idempotent and key is not None:
-                    outcome = await _claim(request, session, key)
-                    if isinstance(outcome, Response):
-                        ended = True
-                        await run_in_threadpool(_end, session, commit=False)
-                        return outcome
-                    claim = outcome
                 response = await handler(request)
                 ended = True
-                commit = response.status_code < 400
-                await run_in_threadpool(_end, session, commit=commit, claim=claim, answer=response)
+                await run_in_threadpool(_end, session, commit=response.status_code < 400)
                 return response
             except BaseException:
                 if not ended:
@@ -60,46 +53,171 @@ class UnitOfWorkRoute(APIRoute):
         return run
 
 
-def _end(
-    session: Session,
-    *,
-    commit: bool,
-    claim: int | None = None,
-    answer: Response | None = None,
-) -> None:
-    """Commit (with the answer stored for its idempotency key) or roll back, then close."""
+def _end(session: Session, *, commit: bool) -> None:
     try:
-        if not commit:
+        if commit:
+            session.commit()
+        else:
             session.rollback()
-            return
-        if claim is not None and answer is not None:
-            idempotency.remember(session, claim, answer)
-        session.commit()
     finally:
         session.close()
 
 
-async def _claim(request: Request, session: Session, key: str) -> int | Response | None:
-    """Claim the key for the caller; None when the caller is unknown (the route answers 401)."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret:
-        return None
-    body = await request.body()
-    return await run_in_threadpool(_claim_for_caller, request, session, secret, key, body)
+@dataclass
+class Unit:
+    """An API request's unit of work, made in the endpoint's trip to the thread pool."""
+
+    session: Session
+    secret: str | None
+    write: bool
+    threads: int
+    # The Idempotency-Key of a route that honours it, with the request's fingerprint.
+    key: str | None = None
+    request_print: str = ""
+    started: bool = False
 
 
-def _claim_for_caller(
-    request: Request, session: Session, secret: str, key: str, body: bytes
-) -> int | Response | None:
-    try:
-        user = users.authenticate_token(session, secret, write=True)
-    except Unauthorized:
-        return None
-    # The route's own authentication (reachout.auth) takes the caller from here: the same
-    # header, checked once.
-    request.state.user = user
-    request_print = idempotency.fingerprint(request.method, request.url.path, body)
-    return idempotency.claim(session, owner_id=user.id, key=key, request_print=request_print)
+# The unit of the API request being answered: the thread pool runs the endpoint in a copy of
+# the request's context.
+_unit: ContextVar[Unit] = ContextVar("reachout_unit")
+
+
+class Caller:
+    """What `reachout.auth.current_user` gives an API endpoint: the caller's token, looked up
+    in the endpoint's own trip to the thread pool (ApiRoute), in the request's transaction."""
+
+
+CALLER = Caller()
+
+
+class ApiRoute(APIRoute):
+    """An API route: the whole unit of work in one trip to the thread pool.
+
+    The endpoint (a plain function) runs in a worker thread together with everything else that
+    touches the database: the caller's token, the Idempotency-Key claim (routes declared with
+    `openapi_extra=IDEMPOTENT`), the answer's serialisation, its record for the key, and the
+    commit. A request so holds its database connection within one trip. Before, it took up to
+    four (token, claim, endpoint, commit), keeping its connection between them: a request
+    holding one could wait for a thread behind requests that waited for its connection, and the
+    hand-overs cost more CPU than the work on a single log (docs/performance.md).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, self._in_one_trip(endpoint), **kwargs)
+        self._idempotent = idempotency.is_idempotent(self.openapi_extra)
+        self._adapter: TypeAdapter[Any] | None = None
+
+    def _in_one_trip(self, endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        # A coroutine to FastAPI, which so runs it on the event loop and sends the Response it
+        # returns as it is: the trip to the thread pool is this one, with the API's limiter.
+        @functools.wraps(endpoint)
+        async def trip(**values: Any) -> Response:
+            unit = _unit.get()
+            unit.started = True
+            limiter = _api_limiter(unit.threads)
+            return await anyio.to_thread.run_sync(
+                functools.partial(self._work, unit, endpoint, values), limiter=limiter
+            )
+
+        return trip
+
+    def _work(self, unit: Unit, endpoint: Callable[..., Any], values: dict[str, Any]) -> Response:
+        session = unit.session
+        try:
+            if unit.secret is None:  # current_user answers 401 before; never here
+                raise RuntimeError("an API endpoint without current_user")
+            user = users.authenticate_token(session, unit.secret, write=unit.write)
+            claim: int | None = None
+            if unit.key is not None:
+                outcome = idempotency.claim(
+                    session, owner_id=user.id, key=unit.key, request_print=unit.request_print
+                )
+                if isinstance(outcome, Response):
+                    session.rollback()
+                    return outcome
+                claim = outcome
+            values = {k: user if v is CALLER else v for k, v in values.items()}
+            response = self._answer(endpoint(**values))
+            if response.status_code >= 400:
+                session.rollback()
+                return response
+            if claim is not None:
+                idempotency.remember(session, claim, response)
+            session.commit()
+            return response
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _answer(self, content: Any) -> Response:
+        """The endpoint's return value as FastAPI would send it: validated against the route's
+        response model, as JSON."""
+        if isinstance(content, Response):
+            return content
+        status = self.status_code or 200
+        if self.response_model is None:
+            return Response(status_code=status)
+        if self._adapter is None:
+            self._adapter = TypeAdapter(self.response_model)
+        value = self._adapter.validate_python(content, from_attributes=True)
+        body = self._adapter.dump_json(value, by_alias=True)
+        return Response(body, status_code=status, media_type="application/json")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            db: Database = request.app.state.db
+            write = request.method not in SAFE_METHODS
+            scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+            unit = Unit(
+                db.new_session(write=write),
+                secret if scheme.lower() == "bearer" and secret else None,
+                write,
+                threads=min(db.settings.api_threads, db.settings.pool_size),
+            )
+            key = request.headers.get(idempotency.HEADER)
+            if self._idempotent and key is not None and unit.secret is not None:
+                unit.key = key
+                body = await request.body()
+                unit.request_print = idempotency.fingerprint(request.method, request.url.path, body)
+            request.state.session = unit.session
+            token = _unit.set(unit)
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                # No token or a bad one is a 401 (SPEC §4), whatever else is wrong.
+                if unit.secret is not None:
+                    await run_in_threadpool(_check_token, db, unit.secret)
+                raise
+            finally:
+                _unit.reset(token)
+                if not unit.started:
+                    # Never connected (the request failed before its endpoint): no I/O.
+                    unit.session.close()
+
+        return run
+
+
+# One limiter per event loop (a server process has one; tests start several).
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _api_limiter(threads: int) -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(threads)
+    return limiter
+
+
+def _check_token(db: Database, secret: str) -> None:
+    with db.unit_of_work(write=False) as session:
+        users.authenticate_token(session, secret, write=False)
 
 
 async def get_session(request: Request) -> Session:

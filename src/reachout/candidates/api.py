@@ -10,9 +10,9 @@ from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 
-router = APIRouter(tags=["candidates"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["candidates"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.post(

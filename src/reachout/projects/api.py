@@ -19,9 +19,9 @@ from reachout.projects.schemas import (
     ProjectRead,
     ProjectUpdate,
 )
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 
-router = APIRouter(tags=["projects"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["projects"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.post(

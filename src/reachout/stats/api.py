@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from reachout.auth import current_user
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 from reachout.stats import service
 from reachout.stats.schemas import OutreachStats, StatsQuery
 
-router = APIRouter(tags=["stats"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["stats"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.get("/stats/outreach", response_model=OutreachStats)

@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 from reachout.auth import current_user
 from reachout.models import Team, User
 from reachout.problems import PROBLEM_RESPONSES
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 from reachout.teams import service
 from reachout.teams.schemas import TeamRead, TeamUpdate
 
-router = APIRouter(tags=["team"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["team"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.get("/team", response_model=TeamRead)

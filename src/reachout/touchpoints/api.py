@@ -12,7 +12,7 @@ from reachout.kit.types import DbId
 from reachout.models import Batch, Touchpoint, User
 from reachout.models.enums import Channel, Kind
 from reachout.problems import PROBLEM_RESPONSES
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import (
     BatchRead,
@@ -23,7 +23,7 @@ from reachout.touchpoints.schemas import (
     TouchpointUpdate,
 )
 
-router = APIRouter(tags=["touchpoints"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["touchpoints"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from reachout.auth import current_user
 from reachout.kit.security import new_password
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
-from reachout.routing import UnitOfWorkRoute, get_session
+from reachout.routing import ApiRoute, get_session
 from reachout.users import service
 from reachout.users.schemas import (
     MeRead,
@@ -19,7 +19,7 @@ from reachout.users.schemas import (
     UserRead,
 )
 
-router = APIRouter(tags=["users"], route_class=UnitOfWorkRoute, responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["users"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
 
 @router.get("/me", response_model=MeRead)
