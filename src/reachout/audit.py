@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import inspect
+from sqlalchemy import Insert, Table, bindparam, insert, inspect
 from sqlalchemy.orm import Session
 
 from reachout.models import AuditEvent, User
@@ -63,14 +64,23 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            team_id=team_id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
+    session.execute(
+        _insert_event(),
+        {
+            "team_id": team_id,
+            "actor_id": actor.id if actor else None,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+        },
     )
+
+
+@cache
+def _insert_event() -> Insert:
+    """Built once (every write records an event), a Core insert: no ORM object to flush."""
+    table: Table = AuditEvent.__table__  # type: ignore[assignment]
+    names = ("team_id", "actor_id", "action", "entity_type", "entity_id", "before", "after")
+    return insert(table).values({name: bindparam(name) for name in names})

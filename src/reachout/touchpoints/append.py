@@ -117,6 +117,23 @@ def resolve(touchpoint: Touchpoint, end: HistoryEnd, team: Team) -> None:
         ).value
 
 
+def insert_touchpoint(session: Session, touchpoint: Touchpoint) -> None:
+    """Write a new touchpoint (all its columns set but the id) and give it its id.
+
+    A Core INSERT: the object stays out of the session, so nothing is flushed for it."""
+    values = {name: getattr(touchpoint, name) for name in _COLUMNS}
+    touchpoint.id = session.execute(_touchpoint_insert(), values).scalar_one()
+
+
+_COLUMNS = tuple(c.name for c in _table(Touchpoint).columns if c.name != "id")
+
+
+@cache
+def _touchpoint_insert() -> Insert:
+    tp = _table(Touchpoint)
+    return insert(tp).values({name: bindparam(name) for name in _COLUMNS}).returning(tp.c.id)
+
+
 def add_to_derived(session: Session, touchpoint: Touchpoint, end: HistoryEnd) -> None:
     """Count a touchpoint just logged at the end of its history (designation decided) in its
     candidate's threads and in its activity cell."""

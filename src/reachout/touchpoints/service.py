@@ -114,9 +114,9 @@ def log_touchpoint(
     )
     if not end.later:
         # The usual case: logged at the end of the history, "now".
+        touchpoint.created_at = now()
         append.resolve(touchpoint, end, team)
-        session.add(touchpoint)
-        session.flush()
+        append.insert_touchpoint(session, touchpoint)
         append.add_to_derived(session, touchpoint, end)
     else:
         with _history_change(
