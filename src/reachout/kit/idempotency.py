@@ -140,4 +140,4 @@ def remember(session: Session, claim_id: int, response: Response) -> None:
         "status_code": response.status_code,
         "response_body": bytes(response.body).decode(),
     }
-    session.execute(_remember_statement(), values)
+    session.connection().execute(_remember_statement(), values)

@@ -119,8 +119,9 @@ def lock_candidates(session: Session, *, team_id: int, candidate_id: int) -> Non
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(_team_lock_shared(), {"team_id": team_id})
-    session.execute(_candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id})
+    conn = session.connection()
+    conn.execute(_team_lock_shared(), {"team_id": team_id})
+    conn.execute(_candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id})
 
 
 # Built once: a single log takes these locks on every request.

@@ -127,7 +127,7 @@ class ActivityChange:
 def add_counts(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add these counts (each row: a cell's key and every count) to their cells, creating the
     cells that are new."""
-    session.execute(_add_statement(session.get_bind().dialect.name), rows)
+    session.connection().execute(_add_statement(session.get_bind().dialect.name), rows)
 
 
 @cache

@@ -101,9 +101,11 @@ def history_end(
     The candidate must be locked already (`kit.sql.lock_candidates`): on PostgreSQL a statement
     that waited for a lock still reads what was there when it started.
     """
-    row = session.execute(
-        _end_statement(), {"candidate_id": candidate_id, "team_id": team_id, "at": at}
-    ).first()
+    row = (
+        session.connection()
+        .execute(_end_statement(), {"candidate_id": candidate_id, "team_id": team_id, "at": at})
+        .first()
+    )
     if row is None:
         return None
     return HistoryEnd(row.later is not None, row.last_outreach_at, row.latest_thread_id)
@@ -122,7 +124,7 @@ def insert_touchpoint(session: Session, touchpoint: Touchpoint) -> None:
 
     A Core INSERT: the object stays out of the session, so nothing is flushed for it."""
     values = {name: getattr(touchpoint, name) for name in _COLUMNS}
-    touchpoint.id = session.execute(_touchpoint_insert(), values).scalar_one()
+    touchpoint.id = session.connection().execute(_touchpoint_insert(), values).scalar_one()
 
 
 _COLUMNS = tuple(c.name for c in _table(Touchpoint).columns if c.name != "id")
@@ -140,7 +142,7 @@ def add_to_derived(session: Session, touchpoint: Touchpoint, end: HistoryEnd) ->
     tp = touchpoint
     if tp.designation == Designation.initial.value:
         day = tp.local_day
-        session.execute(
+        session.connection().execute(
             _start_thread(),
             {
                 "id": tp.id,
@@ -157,7 +159,7 @@ def add_to_derived(session: Session, touchpoint: Touchpoint, end: HistoryEnd) ->
     elif end.latest_thread_id is None:
         pass  # A follow-up or a reply before any thread belongs to none.
     elif tp.kind == Kind.reply.value:
-        session.execute(
+        session.connection().execute(
             _extend_by_reply(),
             {
                 "thread_id": end.latest_thread_id,
@@ -166,7 +168,7 @@ def add_to_derived(session: Session, touchpoint: Touchpoint, end: HistoryEnd) ->
             },
         )
     else:
-        session.execute(_follow_up(), {"thread_id": end.latest_thread_id})
+        session.connection().execute(_follow_up(), {"thread_id": end.latest_thread_id})
     cell = {
         "team_id": tp.team_id,
         "local_day": tp.local_day,
