@@ -59,8 +59,17 @@ def _group_alive(pgid: int) -> list[int]:
 class ServerProcess:
     """The app's server processes on a free loopback port, against one database."""
 
-    def __init__(self, database_url: str, *, workers: int, log_dir: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int,
+        log_dir: Path,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
+        # REACHOUT_* settings of the server beyond its database.
+        self.settings = {"REACHOUT_POOL_SIZE": "4", **(settings or {})}
         self.workers = workers
         self.log_dir = log_dir
         self.starts = 0
@@ -83,7 +92,7 @@ class ServerProcess:
         env = {
             **os.environ,
             "REACHOUT_DATABASE_URL": self.database_url,
-            "REACHOUT_POOL_SIZE": "4",
+            **self.settings,
             "PYTHONPATH": os.pathsep.join(
                 [str(SOURCE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
@@ -150,8 +159,10 @@ def spawn_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Makes server processes; whatever is still running at the end is killed."""
     servers: list[ServerProcess] = []
 
-    def spawn(database_url: str, *, workers: int = 1) -> ServerProcess:
-        server = ServerProcess(database_url, workers=workers, log_dir=tmp_path)
+    def spawn(
+        database_url: str, *, workers: int = 1, settings: dict[str, str] | None = None
+    ) -> ServerProcess:
+        server = ServerProcess(database_url, workers=workers, log_dir=tmp_path, settings=settings)
         servers.append(server)
         return server
 

@@ -22,6 +22,23 @@ def test_no_token_or_a_bad_one_is_401_problem(client: httpx.Client, world: World
         assert r.json()["status"] == 401
 
 
+def test_a_bad_token_is_401_whatever_else_is_wrong(client: httpx.Client, world: World) -> None:
+    """The token is checked with the rest of the request's work, after its input is read; an
+    input error must still not answer a caller whose token is not valid."""
+    bad = {"Authorization": "Bearer ro_not-a-token"}
+    for method, path, body in (
+        ("POST", "/touchpoints", {"candidate_id": "x", "channel": "fax"}),
+        ("GET", "/candidates/not-a-number", None),
+        ("POST", "/touchpoints", {"candidate_id": 1, "channel": "email"}),
+    ):
+        r = client.request(method, path, json=body, headers=bad)
+        assert r.status_code == 401, (method, path, r.text)
+        assert r.headers["www-authenticate"] == "Bearer"
+    # A good token with the same bad input: the input's error.
+    r = client.post("/touchpoints", json={"candidate_id": "x"}, headers=world.member.headers)
+    assert r.status_code == 422
+
+
 def test_users_lists_only_my_team(client: httpx.Client, world: World) -> None:
     r = client.get("/users", headers=world.member.headers)
     assert r.status_code == 200
