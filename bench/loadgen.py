@@ -122,7 +122,8 @@ async def _client(
         if wait > 0:
             await asyncio.sleep(wait)
         try:
-            async with http.post(request.path, data=request.body, headers=request.headers) as answer:
+            post = http.post(request.path, data=request.body, headers=request.headers)
+            async with post as answer:
                 await answer.read()
                 status = answer.status
         except (aiohttp.ClientError, TimeoutError) as exc:
