@@ -75,7 +75,9 @@ def _config(argv: list[str]) -> Config:
         "--load-seconds", type=float, default=20.0, help="seconds per load phase, at most"
     )
     parser.add_argument(
-        "--load-rate", type=float, default=300.0, help="requests a second of the paced phase"
+        "--load-rates",
+        default="150,300",
+        help="requests a second of the paced phases, comma-separated",
     )
     parser.add_argument(
         "--postgres-url",
@@ -114,7 +116,7 @@ def _config(argv: list[str]) -> Config:
         load_clients=args.load_clients,
         load_requests=args.load_requests,
         load_seconds=args.load_seconds,
-        load_rate=args.load_rate,
+        load_rates=tuple(float(r) for r in args.load_rates.split(",") if r.strip()),
         postgres_url=args.postgres_url,
         output=args.output,
         sections=tuple(dict.fromkeys(["seed", *chosen])),

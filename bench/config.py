@@ -19,12 +19,12 @@ class Config:
     runs: int
     bulk_sizes: tuple[int, ...]
     # Single-touchpoint load: server processes per database, concurrent clients, and each
-    # phase's bounds (requests, seconds) and paced rate (requests a second).
+    # phase's bounds (requests, seconds) and the paced phases' rates (requests a second).
     load_workers: dict[str, int]
     load_clients: int
     load_requests: int
     load_seconds: float
-    load_rate: float
+    load_rates: tuple[float, ...]
     postgres_url: str | None
     output: Path
     sections: tuple[str, ...]

@@ -42,10 +42,11 @@ class Server:
 
 
 @contextmanager
-def serve(target: Target, workdir: Path, *, workers: int) -> Iterator[Server]:
-    """`python -m reachout serve` on the target's database, until the block ends."""
+def serve(target: Target, workdir: Path, *, workers: int, floor: bool = False) -> Iterator[Server]:
+    """`python -m reachout serve` on the target's database, until the block ends (`floor`:
+    uvicorn serving bench/floor.py's app, which does nothing, with as many workers)."""
     port = _free_port()
-    log = workdir / f"server-{target.key}-{port}.log"
+    log = workdir / f"server-{'floor' if floor else target.key}-{port}.log"
     # The server runs the very code the benchmark imported (a worktree's, say), whatever the
     # installed package points to.
     source = str(Path(reachout.__file__).resolve().parent.parent)
@@ -54,7 +55,12 @@ def serve(target: Target, workdir: Path, *, workers: int) -> Iterator[Server]:
         "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])),
         "REACHOUT_DATABASE_URL": target.db.settings.database_url,
     }
-    command = [sys.executable, "-m", "reachout", "serve", "--host", "127.0.0.1"]
+    if floor:
+        # The same server, serving bench/floor.py's app instead of Reachout's.
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), source])
+        command = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1"]
+    else:
+        command = [sys.executable, "-m", "reachout", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(

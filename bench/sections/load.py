@@ -47,6 +47,9 @@ class LoadFigures:
     # One request at a time, in process, no network: seconds each took, and its statements.
     alone: list[float] = field(default_factory=list)
     statements: list[list[Statement]] = field(default_factory=list)
+    # As fast as answered, against bench/floor.py's app (FastAPI and uvicorn doing nothing).
+    floor: loadgen.Outcome | None = None
+    floor_cpu: dict[str, float] = field(default_factory=dict)
 
 
 def measure(target: Target, config: Config) -> LoadFigures:
@@ -63,6 +66,13 @@ def measure(target: Target, config: Config) -> LoadFigures:
                     server.base_url, headers, config, requests, rate=rate
                 )
             figures.cpu[phase] = spent
+    # The same clients against FastAPI and uvicorn doing nothing: the framework's share.
+    with serve(target, target.workdir, workers=figures.workers, floor=True) as server:
+        floor = plans.pop("floor")  # it reads no key: the same requests warm it up
+        _drive(server.base_url, headers, config, floor[:WARM_UP], rate=None)
+        with _cpu(target, server.serving_pids()) as spent:
+            figures.floor = _drive(server.base_url, headers, config, floor, rate=None)
+        figures.floor_cpu = spent
     return figures
 
 
@@ -79,7 +89,8 @@ def _plans(target: Target, config: Config) -> dict[str, list[loadgen.Request]]:
         "alone": PROFILED,
         "warm-up": WARM_UP,
         "fast": config.load_requests,
-        "paced": config.load_requests,
+        "floor": config.load_requests,
+        **{f"paced-{rate:g}": config.load_requests for rate in config.load_rates},
     }
     plans: dict[str, list[loadgen.Request]] = {}
     for phase, size in sizes.items():
@@ -101,7 +112,7 @@ def _phases(
 ) -> dict[str, tuple[list[loadgen.Request], float | None]]:
     return {
         "as fast as answered": (plans["fast"], None),
-        f"at {config.load_rate:,.0f} req/s": (plans["paced"], config.load_rate),
+        **{f"at {rate:,.0f} req/s": (plans[f"paced-{rate:g}"], rate) for rate in config.load_rates},
     }
 
 
@@ -234,8 +245,11 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
         f"`Idempotency-Key`; up to {config.load_requests:,} requests or "
         f"{config.load_seconds:.0f} s per phase, after {WARM_UP} untimed. *As fast as "
         "answered*: each client sends again as soon as it has its answer. "
-        f"*At {config.load_rate:,.0f} req/s*: request i is due at i / rate and its latency "
-        "counts from then, so falling behind shows as latency. Latency is the client's, in "
+        "*At N req/s*: request i is due at i / N and its latency "
+        "counts from then, so falling behind shows as latency. *Floor*: the same clients and "
+        "requests, as fast as answered, against `bench/floor.py` (FastAPI and uvicorn with "
+        "as many workers, answering with nothing behind: no database, no authentication); "
+        "what the server spends beyond it is Reachout's own work. Latency is the client's, in "
         "milliseconds. **The load generator runs on the same machine** (it shares the cores "
         "with the server and the database): the CPU columns say who spent what, in CPU "
         "milliseconds per request. *Connections opened*: PostgreSQL backends that started "
@@ -249,6 +263,11 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
     for phase in next(iter(figures.values())).phases:
         for key, f in figures.items():
             lines.append(_phase_row(phase, NAMES[key], f))
+    for key, f in figures.items():
+        if f.floor is not None:
+            lines.append(
+                _row("floor (FastAPI, nothing behind)", NAMES[key], f.workers, f.floor, f.floor_cpu)
+            )
     errors = {
         f"{NAMES[key]}, {phase}": o.errors
         for key, f in figures.items()
@@ -262,7 +281,10 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
 
 
 def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
-    o, cpu = f.phases[phase], f.cpu[phase]
+    return _row(phase, name, f.workers, f.phases[phase], f.cpu[phase])
+
+
+def _row(phase: str, name: str, workers: int, o: loadgen.Outcome, cpu: dict[str, float]) -> str:
     answered = len(o.latencies) or 1
     p99 = ms(o.percentile_ms(99))
     if o.percentile_ms(99) > TARGET_P99_MS:
@@ -273,7 +295,7 @@ def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
     ]
     opened = f"{cpu['connections opened']:,.0f}" if "connections opened" in cpu else "-"
     return (
-        f"| {phase} | {name} | {f.workers} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
+        f"| {phase} | {name} | {workers} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
         f"| {ms(o.percentile_ms(50))} | {ms(o.percentile_ms(95))} | {p99} | "
         + " | ".join(per_request)
         + f" | {opened} |"
