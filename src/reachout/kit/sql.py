@@ -113,29 +113,27 @@ def lock_candidates(session: Session, *, team_id: int, candidate_id: int) -> Non
 
     PostgreSQL: the team's advisory lock in shared mode (so a bulk write, which takes it
     exclusively, waits for us and we for it), then a row lock on the candidate; FOR NO KEY
-    UPDATE, so inserts that merely reference the candidate are not held up. SQLite: nothing to
-    do, a write transaction holds the database's write lock from its first statement (BEGIN
-    IMMEDIATE, see reachout.db).
+    UPDATE, so inserts that merely reference the candidate are not held up. One statement: the
+    advisory lock is in its select list, which the scan computes for the candidate's row
+    before the row is locked. (A candidate of another team, or none: no lock at all.) SQLite:
+    nothing to do, a write transaction holds the database's write lock from its first
+    statement (BEGIN IMMEDIATE, see reachout.db).
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    conn = session.connection()
-    conn.execute(_team_lock_shared(), {"team_id": team_id})
-    conn.execute(_candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id})
-
-
-# Built once: a single log takes these locks on every request.
-@cache
-def _team_lock_shared() -> Select[Any]:
-    return select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE, bindparam("team_id")))
+    session.connection().execute(
+        _candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id}
+    )
 
 
 @cache
 def _candidate_lock() -> Select[Any]:
+    """Built once: a single log takes these locks on every request."""
     table = Candidate.__table__
+    team_id = bindparam("team_id", type_=Integer())
     return (
-        select(table.c.id)
-        .where(table.c.id == bindparam("candidate_id"), table.c.team_id == bindparam("team_id"))
+        select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE, team_id), table.c.id)
+        .where(table.c.id == bindparam("candidate_id"), table.c.team_id == team_id)
         .with_for_update(key_share=True)
     )
 
