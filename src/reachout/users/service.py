@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -142,21 +142,22 @@ def authenticate_token(session: Session, secret: str, *, write: bool) -> User:
     found = session.execute(_token_user(), {"token_hash": security.hash_token(secret)}).first()
     if found is None:
         raise Unauthorized("the API token is not valid")
-    token, user = found
-    if token.revoked_at is not None or not user.is_active:
+    user, token_id, revoked_at, last_used_at = found
+    if revoked_at is not None or not user.is_active:
         raise Unauthorized("the API token is not valid")
     moment = now()
-    if write and (token.last_used_at is None or moment - token.last_used_at > LAST_USED_PRECISION):
-        token.last_used_at = moment
+    if write and (last_used_at is None or moment - last_used_at > LAST_USED_PRECISION):
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=moment))
     return user
 
 
 @cache
-def _token_user() -> Select[ApiToken, User]:
-    """A token and its user (with the user's team): one statement, built once, as every API
-    request runs it."""
+def _token_user() -> Select[User, int, datetime | None, datetime | None]:
+    """A token's user (with the user's team) and what the check needs of the token: one
+    statement, built once, as every API request runs it; the token is not loaded as an object
+    (that cost more than the query)."""
     return (
-        select(ApiToken, User)
+        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == bindparam("token_hash"))
     )
