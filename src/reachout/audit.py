@@ -64,7 +64,9 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
+    # On the session's connection, not through the ORM: nothing pending needs flushing first
+    # (the event's only references are the team and the actor, which exist).
+    session.connection().execute(
         _insert_event(),
         {
             "team_id": team_id,

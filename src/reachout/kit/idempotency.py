@@ -81,7 +81,8 @@ def claim(session: Session, *, owner_id: int, key: str, request_print: str) -> i
     if not key or len(key) > KEY_MAX:
         raise Invalid.on(HEADER, f"must be 1 to {KEY_MAX} characters")
     values = {"user_id": owner_id, "key": key, "fingerprint": request_print}
-    claimed: int | None = session.scalar(_claim_statement(session.get_bind().dialect.name), values)
+    statement = _claim_statement(session.get_bind().dialect.name)
+    claimed: int | None = session.connection().execute(statement, values).scalar()
     if claimed is not None:
         return claimed
     # Taken by a request that committed (on PostgreSQL, perhaps while we waited for it).
