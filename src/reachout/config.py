@@ -18,8 +18,8 @@ class Settings(BaseSettings):
     # API requests a server process works on at once, each in a thread of its own (the others
     # wait their turn, without a connection). Python runs one thread at a time: more threads
     # than the database round trips can overlap only contend for the interpreter lock. Single
-    # logs at 150 req/s on PostgreSQL (2 processes): p99 31 ms with 2, 140 ms with 4, 1.1 s
-    # with 8 (docs/performance.md). At most pool_size.
+    # logs at 150 req/s on PostgreSQL (2 processes, the benchmark's load generator): p99 31 ms
+    # with 2, 140 ms with 4, 1.1 s with 8. At most pool_size.
     api_threads: int = Field(default=2, ge=1)
     # How long a SQLite writer waits for the lock held by another writer.
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)

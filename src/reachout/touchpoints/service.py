@@ -79,14 +79,13 @@ def log_touchpoint(
 ) -> Touchpoint:
     team = actor.team
     candidate_id = data.candidate_id
+    occurred_at = data.occurred_at or now()
+    end = None
     if is_db_id(candidate_id):
         lock_candidates(session, team_id=team.id, candidate_id=candidate_id)
-    occurred_at = data.occurred_at or now()
-    end = (
-        append.history_end(session, team_id=team.id, candidate_id=candidate_id, at=occurred_at)
-        if is_db_id(candidate_id)
-        else None
-    )
+        end = append.history_end(
+            session, team_id=team.id, candidate_id=candidate_id, at=occurred_at
+        )
     if end is None:
         raise Invalid.on("candidate_id", f"no candidate with id {candidate_id}")
     check_references(
