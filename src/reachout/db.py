@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from reachout.config import Settings
@@ -34,9 +36,50 @@ def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
     # new backend process each time: 1 to 2 ms more database CPU per request in the load
     # benchmark). Requests beyond pool_size wait for a connection instead; on a few cores that
     # is no slower.
-    engine = create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=settings.pool_size, max_overflow=0)
     _end_open_transactions(engine)
+    _ping_when_in_doubt(engine)
     return engine
+
+
+# A pooled connection idle for longer than this is pinged before use: a connection can die
+# quietly (a firewall or the network drops it). pgbouncer's server_check_delay, 30 s.
+PING_AFTER_IDLE_SECONDS = 30.0
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out only when it may be dead: it was idle
+    long enough to be dropped unseen, or its socket has something to read (an idle connection
+    has nothing to read unless the server said goodbye: a restart or a terminated backend).
+
+    `pool_pre_ping` pings on every checkout, a round trip per request: under load it cost a
+    tenth of a single log's CPU. A connection that fails its ping is replaced (SQLAlchemy's
+    pool retries the checkout on DisconnectionError).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:
+            return  # Just connected.
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_conn):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            raise exc.DisconnectionError(f"a pooled connection failed its ping: {error}") from error
+
+
+def _readable(dbapi_conn: Any) -> bool:
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True  # Closed: let the ping find out.
+    return bool(readable)
 
 
 def _end_open_transactions(engine: Engine) -> None:
