@@ -11,6 +11,7 @@ from sqlalchemy import Insert, Table, bindparam, insert, inspect
 from sqlalchemy.orm import Session
 
 from reachout.models import AuditEvent, User
+from reachout.models.base import utcnow
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -66,23 +67,56 @@ def record(
 ) -> None:
     # On the session's connection, not through the ORM: nothing pending needs flushing first
     # (the event's only references are the team and the actor, which exist).
-    session.connection().execute(
-        _insert_event(),
-        {
-            "team_id": team_id,
-            "actor_id": actor.id if actor else None,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "before": before,
-            "after": after,
-        },
+    values = event_values(
+        actor=actor,
+        team_id=team_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
     )
+    session.connection().execute(insert_event(), values)
+
+
+def event_values(
+    *,
+    actor: User | None,
+    team_id: int,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The values of an event, for `insert_event`."""
+    return {
+        "team_id": team_id,
+        "actor_id": actor.id if actor else None,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+        # Given here, not left to the column's default: a statement that runs this insert as
+        # a CTE (touchpoints/append.py) would not apply that.
+        "created_at": utcnow(),
+    }
 
 
 @cache
-def _insert_event() -> Insert:
-    """Built once (every write records an event), a Core insert: no ORM object to flush."""
+def insert_event(prefix: str = "") -> Insert:
+    """Built once (every write records an event), a Core insert: no ORM object to flush. Its
+    parameters are `event_values`' names, each after `prefix` (to combine it with others)."""
     table: Table = AuditEvent.__table__  # type: ignore[assignment]
-    names = ("team_id", "actor_id", "action", "entity_type", "entity_id", "before", "after")
-    return insert(table).values({name: bindparam(name) for name in names})
+    names = (
+        "team_id",
+        "actor_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "before",
+        "after",
+        "created_at",
+    )
+    return insert(table).values({name: bindparam(prefix + name) for name in names})

@@ -127,16 +127,17 @@ class ActivityChange:
 def add_counts(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add these counts (each row: a cell's key and every count) to their cells, creating the
     cells that are new."""
-    session.connection().execute(_add_statement(session.get_bind().dialect.name), rows)
+    session.connection().execute(add_statement(session.get_bind().dialect.name), rows)
 
 
 @cache
-def _add_statement(dialect_name: str) -> Any:
-    # Built once per dialect: a single log runs it on every request.
+def add_statement(dialect_name: str, prefix: str = "") -> Any:
+    """The upsert of `add_counts`, built once per dialect: a single log runs it on every
+    request. Its parameters are a row's names, each after `prefix` (to combine it)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = ActivityDay.__table__
     columns = ("team_id", *KEY, *COUNTS)
-    stmt = dialect.insert(table).values({name: bindparam(name) for name in columns})
+    stmt = dialect.insert(table).values({name: bindparam(prefix + name) for name in columns})
     return stmt.on_conflict_do_update(
         index_elements=["team_id", *KEY],
         set_={name: table.c[name] + stmt.excluded[name] for name in COUNTS},

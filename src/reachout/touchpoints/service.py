@@ -115,20 +115,19 @@ def log_touchpoint(
         # The usual case: logged at the end of the history, "now".
         touchpoint.created_at = now()
         append.resolve(touchpoint, end, team)
-        append.insert_touchpoint(session, touchpoint)
-        append.add_to_derived(session, touchpoint, end)
-    else:
-        with _history_change(
-            session, actor=actor, candidate_id=candidate_id, since=occurred_at
-        ) as change:
-            session.add(touchpoint)
-            session.flush()
-            change.appended(
-                Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
-            )
-        if touchpoint.designation_mode == DesignationMode.auto.value:
-            # Resolution wrote this row's designation in SQL; it changed nothing else of it.
-            session.refresh(touchpoint, ["designation"])
+        append.write(session, touchpoint, end, actor=actor)
+        return touchpoint
+    with _history_change(
+        session, actor=actor, candidate_id=candidate_id, since=occurred_at
+    ) as change:
+        session.add(touchpoint)
+        session.flush()
+        change.appended(
+            Touchpoint.id == touchpoint.id, kind=data.kind, reply_status=touchpoint.reply_status
+        )
+    if touchpoint.designation_mode == DesignationMode.auto.value:
+        # Resolution wrote this row's designation in SQL; it changed nothing else of it.
+        session.refresh(touchpoint, ["designation"])
     audit.record_change(
         session,
         actor=actor,
