@@ -102,6 +102,7 @@ def log_bulk(
             Touchpoint.batch_id == batch.id,
             kind=data.kind,
             reply_status=data.reply_status.value if data.reply_status else None,
+            resolved=True,
         )
     counts = _count_batch(session, batch.id)
     batch.created, batch.initial, batch.follow_up = (

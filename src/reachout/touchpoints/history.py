@@ -37,6 +37,9 @@ class Appended:
     rows: ColumnElement[bool]
     kind: Kind
     reply_status: str | None
+    # Inserted with the designation their histories give them (a bulk's rows), rather than a
+    # placeholder for resolution to replace.
+    resolved: bool
 
 
 class HistoryChange:
@@ -47,9 +50,16 @@ class HistoryChange:
         self.logged: Appended | None = None
         self.deleted: ColumnElement[bool] | None = None
 
-    def appended(self, rows: ColumnElement[bool], *, kind: Kind, reply_status: str | None) -> None:
+    def appended(
+        self,
+        rows: ColumnElement[bool],
+        *,
+        kind: Kind,
+        reply_status: str | None,
+        resolved: bool = False,
+    ) -> None:
         """The change logged `rows` (one per candidate, all at `since`, all of one kind)."""
-        self.logged = Appended(rows, kind, reply_status)
+        self.logged = Appended(rows, kind, reply_status, resolved)
 
     def deleted_outreach(self, rows: ColumnElement[bool]) -> None:
         """The change deleted `rows` (outreach, one per candidate, all at `since`)."""
@@ -72,45 +82,40 @@ def history_change(
     activity = ActivityChange(session, team_id=team.id, candidate_ids=candidate_ids, since=since)
     yield change
     session.flush()
-    resolve_auto_designations(
-        session,
-        candidate_ids=candidate_ids,
-        since=since,
-        reengage_after_days=team.reengage_after_days,
-    )
-    _update_threads(session, team=team, candidate_ids=candidate_ids, since=since, change=change)
-    activity.apply(session)
-
-
-def _update_threads(
-    session: Session,
-    *,
-    team: Team,
-    candidate_ids: Sequence[int],
-    since: datetime | None,
-    change: HistoryChange,
-) -> None:
     logged, deleted = change.logged, change.deleted
     if (
         since is not None
         and logged is not None
         and only_appended(session, candidate_ids=candidate_ids, at=since)
     ):
+        # Nothing follows the new rows: they are all a resolution could change.
+        if not logged.resolved:
+            _resolve(session, team=team, candidate_ids=candidate_ids, since=since)
         append_to_threads(
-            session,
-            new=logged.rows,
-            at=since,
-            kind=logged.kind,
-            reply_status=logged.reply_status,
+            session, new=logged.rows, at=since, kind=logged.kind, reply_status=logged.reply_status
         )
     elif (
         since is not None
         and deleted is not None
         and only_removed_last(session, candidate_ids=candidate_ids, at=since)
     ):
+        # Nothing live is left at `since` or later: no designation can have changed.
         remove_from_threads(session, removed=deleted)
     else:
+        _resolve(session, team=team, candidate_ids=candidate_ids, since=since)
         rebuild_threads(session, team_id=team.id, candidate_ids=candidate_ids, since=since)
+    activity.apply(session)
+
+
+def _resolve(
+    session: Session, *, team: Team, candidate_ids: Sequence[int], since: datetime | None
+) -> None:
+    resolve_auto_designations(
+        session,
+        candidate_ids=candidate_ids,
+        since=since,
+        reengage_after_days=team.reengage_after_days,
+    )
 
 
 def team_rules_changed(session: Session, *, team: Team, time_zone_changed: bool) -> None:
