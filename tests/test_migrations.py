@@ -22,7 +22,19 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0004"
+    assert before == after == "0005"
+
+
+def test_the_history_index_holds_live_touchpoints_only(db: Database) -> None:
+    """compare_metadata does not compare an index's WHERE: 0005's is checked here."""
+    if db.dialect == "postgresql":
+        query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_touchpoint_candidate_live'"
+    else:
+        query = "SELECT sql FROM sqlite_master WHERE name = 'ix_touchpoint_candidate_live'"
+    with db.engine.connect() as conn:
+        definition = conn.execute(text(query)).scalar_one()
+    bare = definition.replace('"', "").replace("(", " ").replace(")", " ").split()
+    assert " ".join(bare).endswith("candidate_id, occurred_at, id WHERE deleted_at IS NULL")
 
 
 def test_0003_fills_the_week_and_time_to_reply_of_existing_threads(db: Database) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base, UTCDateTime, utcnow
@@ -36,8 +36,18 @@ class Touchpoint(Base):
             " OR (kind = 'reply' AND designation IS NULL AND designation_mode IS NULL)",
             name="kind_fields",
         ),
-        # A candidate's history in order: what Auto resolution and threads walk.
-        Index("ix_touchpoint_candidate_order", "candidate_id", "occurred_at", "id"),
+        # A candidate's live history in order: what Auto resolution and threads walk. Deleted
+        # touchpoints take part in nothing (SPEC §2), so they are left out: walking back
+        # through the deleted rows a few bulk undos left at the end of 10,000 histories cost a
+        # bulk 100-150 ms (migration 0005). A query uses it only if it says deleted_at IS NULL.
+        Index(
+            "ix_touchpoint_candidate_live",
+            "candidate_id",
+            "occurred_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_touchpoint_team_occurred", "team_id", "occurred_at"),
         Index("ix_touchpoint_batch_id", "batch_id"),
     )

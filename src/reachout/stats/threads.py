@@ -52,7 +52,7 @@ def rebuild_threads(
     tp = Touchpoint
     if candidate_ids is None:
         session.execute(delete(Thread).where(Thread.team_id == team_id))
-        everything = select(tp).where(tp.team_id == team_id)
+        everything = select(tp).where(tp.team_id == team_id, tp.deleted_at.is_(None))
         session.execute(_insert_threads(_threads_of(everything.subquery("source"))))
         return
     if since is None:
@@ -61,7 +61,9 @@ def rebuild_threads(
             .where(in_id_list(session, Thread.candidate_id, candidate_ids))
             .execution_options(synchronize_session=False)
         )
-        theirs = select(tp).where(in_id_list(session, tp.candidate_id, candidate_ids))
+        theirs = select(tp).where(
+            in_id_list(session, tp.candidate_id, candidate_ids), tp.deleted_at.is_(None)
+        )
         session.execute(_insert_threads(_threads_of(theirs.subquery("source"))))
         return
     # Where each candidate's rebuild starts, read before anything is deleted: the start of
@@ -85,8 +87,10 @@ def rebuild_threads(
     session.execute(
         delete(Thread).where(Thread.id.in_(rebuilt)).execution_options(synchronize_session=False)
     )
-    since_start = select(tp).join(
-        bounds, and_(tp.candidate_id == bounds.c.id, tp.occurred_at >= bounds.c.start)
+    since_start = (
+        select(tp)
+        .join(bounds, and_(tp.candidate_id == bounds.c.id, tp.occurred_at >= bounds.c.start))
+        .where(tp.deleted_at.is_(None))
     )
     session.execute(_insert_threads(_threads_of(since_start.subquery("source"))))
 
