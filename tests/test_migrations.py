@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from reachout import migrate
 from reachout.db import Database
 from reachout.models import Base
+from reachout.models.thread import FILLFACTOR
 
 
 def test_migrations_match_the_models(db: Database) -> None:
@@ -22,7 +24,7 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0005"
+    assert before == after == "0006"
 
 
 def test_the_history_index_holds_live_touchpoints_only(db: Database) -> None:
@@ -81,3 +83,12 @@ def test_0003_fills_the_week_and_time_to_reply_of_existing_threads(db: Database)
         (2, "2026-11-30", 999_999),
         (3, "2025-12-29", None),
     ]
+
+
+def test_thread_pages_keep_room_for_updates_in_place(db: Database) -> None:
+    """PostgreSQL: 0006's fillfactor (compare_metadata does not compare table options)."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no fillfactor")
+    with db.engine.connect() as conn:
+        options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'thread'"))
+        assert options.scalar_one() == [f"fillfactor={FILLFACTOR}"]
