@@ -13,12 +13,14 @@ from sqlalchemy import text
 from reachout import migrate
 from reachout.db import Database
 from reachout.models import Base
+from reachout.models.base import include_on
 from reachout.models.thread import FILLFACTOR
 
 
 def test_migrations_match_the_models(db: Database) -> None:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": include_on(db.dialect)}
+        context = MigrationContext.configure(conn, opts=options)
         assert compare_metadata(context, Base.metadata) == []
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from reachout.config import Settings
 from reachout.db import make_engine
 from reachout.models import Base
+from reachout.models.base import include_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place: batch mode copies the table.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

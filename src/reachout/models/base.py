@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Index, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -14,6 +14,23 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def only_on(dialect: str, index: Index) -> Index:
+    """An index built on one database only (`ddl_if`), marked so that schema comparisons
+    (`include_on`) leave it out on the other."""
+    index.info["only_on"] = dialect
+    return index.ddl_if(dialect=dialect)
+
+
+def include_on(dialect: str) -> Any:
+    """Alembic's `include_object` for a database of this dialect: `only_on` indexes of another
+    dialect are not part of its schema."""
+
+    def include(obj: Any, _name: Any, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        return type_ != "index" or obj.info.get("only_on", dialect) == dialect
+
+    return include
 
 
 def utcnow() -> datetime:
