@@ -30,7 +30,28 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UnitOfWorkRoute(APIRoute):
-    """A page's route: opens the request's session and commits it before the response leaves."""
+    """A page's route: its endpoint and the commit in one trip to the thread pool.
+
+    A plain-function endpoint runs in a worker thread together with what its dependencies left
+    to do there (`Deferred` values, such as the signed-in user) and the end of the request's
+    transaction: committed if the answer is below 400, rolled back otherwise. A request so
+    holds its database connection within one trip; holding it across several, a request could
+    wait for a thread behind requests that waited for its connection (see ApiRoute).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if asyncio.iscoroutinefunction(endpoint):
+            raise TypeError(f"{endpoint.__name__}: a page must be a plain function")
+        super().__init__(path, self._in_one_trip(endpoint), **kwargs)
+
+    @staticmethod
+    def _in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(endpoint)
+        async def trip(**values: Any) -> Any:
+            session = _page_session.get()
+            return await run_in_threadpool(_page_work, session, endpoint, values)
+
+        return trip
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -39,28 +60,44 @@ class UnitOfWorkRoute(APIRoute):
             db: Database = request.app.state.db
             session = db.new_session(write=request.method not in SAFE_METHODS)
             request.state.session = session
-            ended = False
+            token = _page_session.set(session)
             try:
-                response = await handler(request)
-                ended = True
-                await run_in_threadpool(_end, session, commit=response.status_code < 400)
-                return response
-            except BaseException:
-                if not ended:
-                    await run_in_threadpool(_end, session, commit=False)
-                raise
+                return await handler(request)
+            finally:
+                _page_session.reset(token)
+                # Ended by its trip; else the request failed before its endpoint, and the
+                # session never connected.
+                session.close()
 
         return run
 
 
-def _end(session: Session, *, commit: bool) -> None:
+class Deferred:
+    """A dependency's value that needs the database: made in the endpoint's trip to the thread
+    pool, on the request's session, rather than in a trip of its own."""
+
+    def resolve(self, session: Session) -> Any:
+        raise NotImplementedError
+
+
+def _page_work(session: Session, endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
     try:
-        if commit:
-            session.commit()
-        else:
+        answer = endpoint(
+            **{k: v.resolve(session) if isinstance(v, Deferred) else v for k, v in values.items()}
+        )
+        if isinstance(answer, Response) and answer.status_code >= 400:
             session.rollback()
+        else:
+            session.commit()
+        return answer
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         session.close()
+
+
+_page_session: ContextVar[Session] = ContextVar("reachout_page_session")
 
 
 @dataclass

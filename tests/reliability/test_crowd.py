@@ -1,10 +1,10 @@
-"""Many more concurrent API requests than a server process has connections and threads.
+"""Many more concurrent requests than a server process has connections and threads.
 
-An API request holds its database connection within one trip to the thread pool
-(`reachout.routing.ApiRoute`). When a request took several trips and kept its connection
-between them, requests waiting for a connection could hold every thread while the request
-holding the connection waited for a thread for its next trip: nothing moved until the pool's
-timeout. Here a server with 2 connections and 2 API threads answers 48 clients at once.
+An API request or a page holds its database connection within one trip to the thread pool
+(`reachout.routing.ApiRoute`, `UnitOfWorkRoute`). When a request took several trips and kept
+its connection between them, requests waiting for a connection could hold every thread while
+the request holding the connection waited for a thread for its next trip: nothing moved until
+the pool's timeout. Here a server with 2 connections answers more clients than it has threads.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from reachout.db import Database
 from reachout.models import Touchpoint
 from tests.factories import World, make_candidate
 from tests.reliability.conftest import ServerProcess
+from tests.security.conftest import WebClient
 
 CLIENTS = 48
+# More than the thread pool that pages share (anyio's default limiter: 40 threads).
+PAGE_CLIENTS = 60
 
 
 def test_a_crowd_of_requests_is_answered_by_few_connections(
@@ -59,3 +62,33 @@ def test_a_crowd_of_requests_is_answered_by_few_connections(
             )
         )
     assert written == CLIENTS
+
+
+def test_a_crowd_of_page_requests_is_answered_by_few_connections(
+    db: Database, world: World, spawn_server: Callable[..., ServerProcess]
+) -> None:
+    with db.unit_of_work() as s:
+        ids = [make_candidate(s, team=world.team).id for _ in range(8)]
+    server = spawn_server(db.settings.database_url, settings={"REACHOUT_POOL_SIZE": "2"})
+    server.start(world.member.headers)
+    with httpx.Client(base_url=server.url, timeout=20) as http:
+        WebClient(http).sign_in(world.member.user.email)
+        cookies = dict(http.cookies)
+    go = threading.Barrier(PAGE_CLIENTS)
+    answers: list[int | str] = []
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=server.url, cookies=cookies, timeout=20) as http:
+            go.wait()
+            try:
+                page = http.get(f"/candidates/{ids[n % len(ids)]}")
+                answers.append(page.status_code)
+            except httpx.HTTPError as exc:
+                answers.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(PAGE_CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [200] * PAGE_CLIENTS, server.log()

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from reachout.errors import Forbidden, Unauthorized
 from reachout.kit.time import as_utc
 from reachout.models import User
-from reachout.routing import SAFE_METHODS, UnitOfWorkRoute, get_session
+from reachout.routing import SAFE_METHODS, Deferred, UnitOfWorkRoute
 from reachout.web import labels
 from reachout.web.session import CSRF_FIELD, CSRF_HEADER, WebSession, read_session, write_session
 
@@ -78,13 +78,24 @@ def web_session_of(request: Request) -> WebSession:
     return web_session
 
 
-def page_user(request: Request, session: Session = Depends(get_session)) -> User:
-    """The signed-in user; otherwise the error handler sends the browser to sign in."""
-    web_session = web_session_of(request)
-    user = session.get(User, web_session.user_id) if web_session.user_id is not None else None
-    if user is None or not user.is_active:
+async def page_user(request: Request) -> User:
+    """The signed-in user; otherwise the error handler sends the browser to sign in. Loaded in
+    the endpoint's trip to the thread pool (a coroutine: no trip of its own)."""
+    user_id = web_session_of(request).user_id
+    if user_id is None:
         raise Unauthorized("sign in to continue")
-    return user
+    return cast(User, SignedIn(user_id))
+
+
+class SignedIn(Deferred):
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def resolve(self, session: Session) -> User:
+        user = session.get(User, self.user_id)
+        if user is None or not user.is_active:
+            raise Unauthorized("sign in to continue")
+        return user
 
 
 def make_templates() -> Jinja2Templates:
