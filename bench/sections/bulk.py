@@ -149,8 +149,11 @@ def render(figures: dict[str, BulkFigures], config: Config) -> str:
         "factor of inserting the same rows with the driver alone. "
         "`log_bulk` for every candidate of a project, named by id (what `POST "
         "/projects/{id}/touchpoints/bulk` does, HTTP aside), on the seeded team: each candidate "
-        "has a history already, so Auto resolves against it and their threads are rebuilt. "
-        "Then `undo_batch` of that batch. Beside them, the floor: the same rows written by the "
+        "has a history already, so Auto resolves against it (initial or follow-up), and each "
+        "candidate's latest thread is extended or a new one started. Then `undo_batch` of that "
+        "batch, which leaves the rows deleted: every run (and the API section after this one, "
+        "on the same candidates) logs after the deleted rows of the runs before. Beside them, "
+        "the floor: the same rows written by the "
         f"driver alone (COPY / executemany) in one transaction. {config.runs} runs each, commit "
         "included; milliseconds, median / p95 / max.",
         "",
