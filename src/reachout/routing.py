@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from fastapi import Request, Response
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reachout.db import Database
 from reachout.kit import idempotency
+from reachout.models import User
 from reachout.users import service as users
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -164,16 +165,11 @@ class ApiRoute(APIRoute):
         try:
             if unit.secret is None:  # current_user answers 401 before; never here
                 raise RuntimeError("an API endpoint without current_user")
-            user = users.authenticate_token(session, unit.secret, write=unit.write)
-            claim: int | None = None
-            if unit.key is not None:
-                outcome = idempotency.claim(
-                    session, owner_id=user.id, key=unit.key, request_print=unit.request_print
-                )
-                if isinstance(outcome, Response):
-                    session.rollback()
-                    return outcome
-                claim = outcome
+            user, outcome = _caller_and_claim(session, unit)
+            if isinstance(outcome, Response):
+                session.rollback()
+                return outcome
+            claim = outcome
             values = {k: user if v is CALLER else v for k, v in values.items()}
             response = self._answer(endpoint(**values))
             if response.status_code >= 400:
@@ -237,6 +233,33 @@ class ApiRoute(APIRoute):
                     unit.session.close()
 
         return run
+
+
+def _caller_and_claim(session: Session, unit: Unit) -> tuple[User, int | Response | None]:
+    """The caller, and the request's claim on its Idempotency-Key (if it sent one): the claim's
+    id, or the answer to replay. On PostgreSQL, one statement makes both (a round trip less)."""
+    secret = cast(str, unit.secret)
+    key = idempotency.usable_key(unit.key) if unit.key is not None else None
+    if key is not None and session.get_bind().dialect.name == "postgresql":
+        user, claimed = users.authenticate_token_with(
+            session,
+            secret,
+            write=unit.write,
+            also=idempotency.claim_by_token(),
+            values=idempotency.claim_values(key, unit.request_print),
+        )
+        if claimed is None:
+            return user, idempotency.taken(
+                session, owner_id=user.id, key=key, request_print=unit.request_print
+            )
+        return user, claimed
+    # A key `claim` refuses is refused after the token is checked: a bad token is a 401 first.
+    user = users.authenticate_token(session, secret, write=unit.write)
+    if unit.key is None:
+        return user, None
+    return user, idempotency.claim(
+        session, owner_id=user.id, key=unit.key, request_print=unit.request_print
+    )
 
 
 # One limiter per event loop (a server process has one; tests start several).

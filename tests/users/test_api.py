@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import World
+from reachout.db import Database
+from reachout.models import User
+from reachout.users.service import create_token, revoke_token
+from tests.factories import World, make_candidate, make_user
 
 
 def test_me_answers_the_token_owner_and_their_team(client: httpx.Client, world: World) -> None:
@@ -37,6 +40,39 @@ def test_a_bad_token_is_401_whatever_else_is_wrong(client: httpx.Client, world: 
     # A good token with the same bad input: the input's error.
     r = client.post("/touchpoints", json={"candidate_id": "x"}, headers=world.member.headers)
     assert r.status_code == 422
+
+
+def test_a_refused_token_claims_no_idempotency_key(
+    client: httpx.Client, db: Database, world: World
+) -> None:
+    """The token's check and the key's claim are one statement on PostgreSQL: a token refused
+    (unknown, revoked, or of a deactivated user) must leave the key free for its owner."""
+    with db.unit_of_work() as s:
+        candidate_id = make_candidate(s, team=world.team).id
+        member = s.get_one(User, world.member.id)
+        revoked, revoked_secret = create_token(s, user=member, label="old")
+        revoke_token(s, user=member, token_id=revoked.id)
+        leaver = make_user(s, team=member.team)
+        leaver_secret = create_token(s, user=leaver)[1]
+        leaver.is_active = False
+    body = {"candidate_id": candidate_id, "channel": "email"}
+    key = {"Idempotency-Key": "k-refused"}
+    for secret in ("ro_not-a-token", revoked_secret, leaver_secret):
+        headers = {"Authorization": f"Bearer {secret}", **key}
+        assert client.post("/touchpoints", json=body, headers=headers).status_code == 401
+    with db.unit_of_work() as s:
+        s.get_one(User, leaver.id).is_active = True
+    back = {"Authorization": f"Bearer {leaver_secret}", **key}
+    assert "Idempotent-Replayed" not in client.post("/touchpoints", json=body, headers=back).headers
+    # A key too long to claim, with a bad token: the token's 401 comes first.
+    too_long = {"Authorization": "Bearer ro_not-a-token", "Idempotency-Key": "k" * 300}
+    assert client.post("/touchpoints", json=body, headers=too_long).status_code == 401
+    first = client.post("/touchpoints", json=body, headers={**world.member.headers, **key})
+    assert first.status_code == 201, first.text
+    again = client.post("/touchpoints", json=body, headers={**world.member.headers, **key})
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
 
 
 def test_users_lists_only_my_team(client: httpx.Client, world: World) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import CTE, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -139,25 +140,44 @@ def revoke_token(session: Session, *, user: User, token_id: int) -> None:
 
 
 def authenticate_token(session: Session, secret: str, *, write: bool) -> User:
-    found = session.execute(_token_user(), {"token_hash": security.hash_token(secret)}).first()
+    user, _ = authenticate_token_with(session, secret, write=write)
+    return user
+
+
+def authenticate_token_with(
+    session: Session,
+    secret: str,
+    *,
+    write: bool,
+    also: CTE | None = None,
+    values: dict[str, Any] | None = None,
+) -> tuple[User, Any]:
+    """The token's user, and the first column of `also` (None if it gave no row): a statement
+    on the token (whose hash it finds bound as `token_hash`; its own values in `values`) that
+    the lookup runs as a CTE of the same statement, a round trip saved."""
+    bound = {"token_hash": security.hash_token(secret), **(values or {})}
+    found = session.execute(_token_user(also), bound).first()
     if found is None:
         raise Unauthorized("the API token is not valid")
-    user, token_id, revoked_at, last_used_at = found
+    user, token_id, revoked_at, last_used_at = found[:4]
     if revoked_at is not None or not user.is_active:
         raise Unauthorized("the API token is not valid")
     moment = now()
     if write and (last_used_at is None or moment - last_used_at > LAST_USED_PRECISION):
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=moment))
-    return user
+    return user, found[4] if also is not None else None
 
 
 @cache
-def _token_user() -> Select[User, int, datetime | None, datetime | None]:
+def _token_user(also: CTE | None = None) -> Select[Any]:
     """A token's user (with the user's team) and what the check needs of the token: one
     statement, built once, as every API request runs it; the token is not loaded as an object
     (that cost more than the query)."""
+    columns: list[Any] = [User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at]
+    if also is not None:
+        columns.append(select(also.c[0]).scalar_subquery().label("also"))
     return (
-        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+        select(*columns)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == bindparam("token_hash"))
     )
