@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -34,26 +35,15 @@ def test_a_crowd_of_requests_is_answered_by_few_connections(
     settings = {"REACHOUT_POOL_SIZE": "2", "REACHOUT_API_THREADS": "2"}
     server = spawn_server(db.settings.database_url, settings=settings)
     server.start(world.member.headers)
-    go = threading.Barrier(CLIENTS)
-    answers: list[int | str] = []
 
-    def client(n: int) -> None:
+    def write_and_read(http: httpx.Client, n: int) -> list[int]:
+        # A write and a read each: writers queue for the connection, readers too.
         body = {"candidate_id": ids[n % len(ids)], "channel": "text", "note": f"crowd-{n}"}
-        with httpx.Client(base_url=server.url, headers=world.member.headers, timeout=20) as http:
-            go.wait()
-            try:
-                # A write and a read each: writers queue for the connection, readers too.
-                posted = http.post("/api/v1/touchpoints", json=body)
-                read = http.get(f"/api/v1/candidates/{body['candidate_id']}")
-                answers.extend([posted.status_code, read.status_code])
-            except httpx.HTTPError as exc:
-                answers.append(type(exc).__name__)
+        posted = http.post("/api/v1/touchpoints", json=body)
+        read = http.get(f"/api/v1/candidates/{body['candidate_id']}")
+        return [posted.status_code, read.status_code]
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = _at_once(CLIENTS, write_and_read, base_url=server.url, headers=world.member.headers)
     assert sorted(answers, key=str) == sorted([201, 200] * CLIENTS, key=str), server.log()
     with db.unit_of_work(write=False) as s:
         written = s.scalar(
@@ -74,21 +64,32 @@ def test_a_crowd_of_page_requests_is_answered_by_few_connections(
     with httpx.Client(base_url=server.url, timeout=20) as http:
         WebClient(http).sign_in(world.member.user.email)
         cookies = dict(http.cookies)
-    go = threading.Barrier(PAGE_CLIENTS)
+
+    def page(http: httpx.Client, n: int) -> list[int]:
+        return [http.get(f"/candidates/{ids[n % len(ids)]}").status_code]
+
+    answers = _at_once(PAGE_CLIENTS, page, base_url=server.url, cookies=cookies)
+    assert answers == [200] * PAGE_CLIENTS, server.log()
+
+
+def _at_once(
+    clients: int, ask: Callable[[httpx.Client, int], list[int]], **client: Any
+) -> list[int | str]:
+    """Each client's answers (or the HTTP error it got), all clients asking at once."""
+    go = threading.Barrier(clients)
     answers: list[int | str] = []
 
-    def client(n: int) -> None:
-        with httpx.Client(base_url=server.url, cookies=cookies, timeout=20) as http:
+    def run(n: int) -> None:
+        with httpx.Client(timeout=20, **client) as http:
             go.wait()
             try:
-                page = http.get(f"/candidates/{ids[n % len(ids)]}")
-                answers.append(page.status_code)
+                answers.extend(ask(http, n))
             except httpx.HTTPError as exc:
                 answers.append(type(exc).__name__)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(PAGE_CLIENTS)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert answers == [200] * PAGE_CLIENTS, server.log()
+    return answers
