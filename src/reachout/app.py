@@ -62,14 +62,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(load_secret_key, app, app.state.db)
     except SQLAlchemyError as exc:
         log.warning("session secret not loaded at start-up: %s", exc)
-    import os
-
-    import anyio.to_thread
-
-    if os.environ.get("RO_THREADS"):
-        anyio.to_thread.current_default_thread_limiter().total_tokens = int(
-            os.environ["RO_THREADS"]
-        )
     yield
 
 
