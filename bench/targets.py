@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bench.config import Config
 from reachout import migrate
 from reachout.config import Settings
 from reachout.db import Database
+from reachout.kit import wal
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 BENCH_DATABASE = "reachout_bench"
@@ -54,6 +56,17 @@ class Target:
     def name(self) -> str:
         return NAMES[self.key]
 
+    def settle(self) -> None:
+        """Let the last action's background work end before the next is timed, so each starts
+        from the same state. On SQLite, that is the WAL's checkpoint (kit/wal.py): the app's
+        thread, or the server's, copies the WAL back after each commit; here it is waited for
+        and finished (TRUNCATE), untimed. PostgreSQL's checkpoints are its own, on a schedule of
+        minutes: nothing to wait for."""
+        if self.db.checkpointer is None:
+            return
+        time.sleep(wal.MIN_INTERVAL_SECONDS + 0.25)
+        self.db.checkpointer.checkpoint("TRUNCATE", timeout=30)
+
 
 @contextmanager
 def open_target(key: str, config: Config, workdir: Path) -> Iterator[Target]:
@@ -76,7 +89,7 @@ def _sqlite(workdir: Path) -> Iterator[Target]:
         with db.engine.connect() as conn:
             settings = {
                 name: str(conn.exec_driver_sql(f"PRAGMA {name}").scalar())
-                for name in ("journal_mode", "synchronous", "cache_size")
+                for name in ("journal_mode", "synchronous", "cache_size", "wal_autocheckpoint")
             }
         yield Target("sqlite", db, sqlite3.sqlite_version, settings)
     finally:

@@ -61,10 +61,13 @@ def measure(target: Target, config: Config) -> ApiBulkFigures:
             figures.peak_per_size &= reset_peak_rss(pid)
             log, undo, floor = [], [], []
             for _ in range(config.runs):
+                target.settle()
                 seconds, (batch_id, resolved) = timed(partial(_log, http, project_id, body))
                 log.append(seconds)
                 figures.resolved[size] = resolved
+                target.settle()
                 undo.append(timed(partial(_undo, http, batch_id))[0])
+                target.settle()
                 floor.append(floor_seconds(target, rows))
             figures.peak_rss[size] = peak_rss_kib(pid)
             figures.log[size], figures.undo[size] = Timings(tuple(log)), Timings(tuple(undo))
@@ -109,7 +112,9 @@ def render(figures: dict[str, ApiBulkFigures], config: Config) -> str:
         "timed by the client from sending the request to the whole answer (parsing, checks, "
         "writes, the commit); then `DELETE /api/v1/batches/{id}`, the undo. Beside them, the "
         "floor: the same rows written by the driver alone (COPY / executemany) in one "
-        f"transaction. {config.runs} runs each; milliseconds, median / p95 / max. Memory: the "
+        f"transaction. {config.runs} runs each; milliseconds, median / p95 / max. Each action, "
+        "and the floor, starts with SQLite's write-ahead log copied back into the file, as in "
+        "the section above (the server's own thread does it after each commit). Memory: the "
         "server process's resident set (`/proc/<pid>/status`), at rest before the first request "
         "of a size and its peak (VmHWM) over that size's requests.",
         "",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reachout.config import Settings
 from reachout.kit.sql import sqlite_local_day
+from reachout.kit.wal import WalCheckpointer, backstop_pragma
 
 
 def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
@@ -132,6 +133,7 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self._writer: Engine | None = None
+        self.checkpointer: WalCheckpointer | None = None
         write_bind = self.engine
         if self.engine.dialect.name == "sqlite":
             if _is_file(self.engine):
@@ -141,6 +143,7 @@ class Database:
                 # concurrent clients the median request took 60 ms and the slowest 10 s.
                 self._writer = make_engine(settings, sqlite_writer=True)
                 write_bind = self._writer
+                self.checkpointer = _checkpoint_in_background(self.engine, self._writer)
             write_bind = write_bind.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False)
@@ -171,6 +174,8 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for engine in self.engines:
             engine.dispose()
 
@@ -179,3 +184,20 @@ def _is_file(engine: Engine) -> bool:
     """A SQLite database in a file (a second engine on `:memory:` would be another database)."""
     database = engine.url.database
     return bool(database) and database != ":memory:" and "mode=memory" not in str(engine.url)
+
+
+def _checkpoint_in_background(reader: Engine, writer: Engine) -> WalCheckpointer:
+    """Start copying the WAL back into the file from a thread (kit/wal.py), with commits
+    checkpointing only past the backstop."""
+    for engine in (reader, writer):
+
+        @event.listens_for(engine, "connect")
+        def _backstop(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute(backstop_pragma())
+
+    url = writer.url
+    checkpointer = WalCheckpointer(
+        str(url.database), writer, uri=str(url.query.get("uri", "")).lower() in ("1", "true")
+    )
+    checkpointer.start()
+    return checkpointer
