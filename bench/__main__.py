@@ -14,7 +14,7 @@ from typing import Any
 
 from bench import report
 from bench.config import Config
-from bench.machine import describe, uptime
+from bench.machine import describe, state
 from bench.sections import SECTIONS
 from bench.targets import NAMES, open_target
 
@@ -22,7 +22,7 @@ from bench.targets import NAMES, open_target
 def main(argv: list[str] | None = None) -> None:
     config = _config(sys.argv[1:] if argv is None else argv)
     started, clock = datetime.now(), time.perf_counter()
-    load_at_start = uptime()
+    load_at_start = state()
     sections = {name: SECTIONS[name] for name in config.sections}
     figures: dict[str, dict[str, Any]] = {name: {} for name in sections}
     servers: dict[str, tuple[str, dict[str, str]]] = {}
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         figures=figures,
         started=started,
         seconds=time.perf_counter() - clock,
-        load=(load_at_start, uptime()),
+        load=(load_at_start, state()),
     )
     config.output.parent.mkdir(parents=True, exist_ok=True)
     config.output.write_text(text)

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 
 from bench import loadgen
 from bench.config import SEED, Config
+from bench.machine import speed_probe_ms
 from bench.server import api_token, cpu_seconds, serve
 from bench.statements import Statement, heaviest, recorded
 from bench.targets import NAMES, Target
@@ -34,6 +35,7 @@ WARM_UP = 200
 # Requests timed one at a time in process, for where the time goes.
 PROFILED = 100
 TARGET_P99_MS, TARGET_RATE = 100.0, 300.0
+FLOOR = "floor (FastAPI, nothing behind)"
 CHANNELS = ("inmail", "email", "text", "call")
 
 
@@ -50,6 +52,8 @@ class LoadFigures:
     # As fast as answered, against bench/floor.py's app (FastAPI and uvicorn doing nothing).
     floor: loadgen.Outcome | None = None
     floor_cpu: dict[str, float] = field(default_factory=dict)
+    # The machine's speed probe (bench/machine.py) just before and just after each phase.
+    probes: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def measure(target: Target, config: Config) -> LoadFigures:
@@ -61,18 +65,22 @@ def measure(target: Target, config: Config) -> LoadFigures:
     with serve(target, target.workdir, workers=figures.workers) as server:
         _drive(server.base_url, headers, config, plans.pop("warm-up"), rate=None)
         for phase, (requests, rate) in _phases(config, plans).items():
+            before = speed_probe_ms()
             with _cpu(target, server.serving_pids()) as spent:
                 figures.phases[phase] = _drive(
                     server.base_url, headers, config, requests, rate=rate
                 )
             figures.cpu[phase] = spent
+            figures.probes[phase] = (before, speed_probe_ms())
     # The same clients against FastAPI and uvicorn doing nothing: the framework's share.
     with serve(target, target.workdir, workers=figures.workers, floor=True) as server:
         floor = plans.pop("floor")  # it reads no key: the same requests warm it up
         _drive(server.base_url, headers, config, floor[:WARM_UP], rate=None)
+        before = speed_probe_ms()
         with _cpu(target, server.serving_pids()) as spent:
             figures.floor = _drive(server.base_url, headers, config, floor, rate=None)
         figures.floor_cpu = spent
+        figures.probes[FLOOR] = (before, speed_probe_ms())
     return figures
 
 
@@ -253,12 +261,16 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
         "milliseconds. **The load generator runs on the same machine** (it shares the cores "
         "with the server and the database): the CPU columns say who spent what, in CPU "
         "milliseconds per request. *Connections opened*: PostgreSQL backends that started "
-        "during the phase (the server's pools growing, or churning).",
+        "during the phase (the server's pools growing, or churning). *Speed probe*: the "
+        "machine's speed just before and just after the phase, as CPU milliseconds of a fixed "
+        "Python loop (`bench/machine.py`; lower is faster). The same code's CPU per request "
+        "moves with it, and so does the tail at 300 req/s, where two cores carry the server, "
+        "the database and the load generator.",
         "",
         "| phase | database | N | requests | errors | req/s | p50 | p95 | p99 | CPU/request: "
-        "server | database | load generator | connections opened |",
+        "server | database | load generator | connections opened | speed probe |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: |",
+        "| ---: | ---: |",
     ]
     for phase in next(iter(figures.values())).phases:
         for key, f in figures.items():
@@ -266,7 +278,7 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
     for key, f in figures.items():
         if f.floor is not None:
             lines.append(
-                _row("floor (FastAPI, nothing behind)", NAMES[key], f.workers, f.floor, f.floor_cpu)
+                _row(FLOOR, NAMES[key], f.workers, f.floor, f.floor_cpu, f.probes.get(FLOOR))
             )
     errors = {
         f"{NAMES[key]}, {phase}": o.errors
@@ -281,10 +293,17 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
 
 
 def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
-    return _row(phase, name, f.workers, f.phases[phase], f.cpu[phase])
+    return _row(phase, name, f.workers, f.phases[phase], f.cpu[phase], f.probes.get(phase))
 
 
-def _row(phase: str, name: str, workers: int, o: loadgen.Outcome, cpu: dict[str, float]) -> str:
+def _row(
+    phase: str,
+    name: str,
+    workers: int,
+    o: loadgen.Outcome,
+    cpu: dict[str, float],
+    probes: tuple[float, float] | None,
+) -> str:
     answered = len(o.latencies) or 1
     p99 = ms(o.percentile_ms(99))
     if o.percentile_ms(99) > TARGET_P99_MS:
@@ -294,11 +313,12 @@ def _row(phase: str, name: str, workers: int, o: loadgen.Outcome, cpu: dict[str,
         for what in ("server", "database", "load generator")
     ]
     opened = f"{cpu['connections opened']:,.0f}" if "connections opened" in cpu else "-"
+    probed = f"{probes[0]:.0f} / {probes[1]:.0f}" if probes else "-"
     return (
         f"| {phase} | {name} | {workers} | {o.sent:,} | {o.error_count:,} | {o.throughput:,.0f} "
         f"| {ms(o.percentile_ms(50))} | {ms(o.percentile_ms(95))} | {p99} | "
         + " | ".join(per_request)
-        + f" | {opened} |"
+        + f" | {opened} | {probed} |"
     )
 
 
