@@ -86,7 +86,7 @@ def test_the_thread_copies_the_wal_back_after_a_commit(sqlite_file: Database) ->
     assert _in_file(path) == ROWS
 
 
-def test_every_connection_leaves_commit_time_checkpoints_to_the_backstop(sqlite_file: Database) -> None:
+def test_commits_checkpoint_by_themselves_only_past_the_backstop(sqlite_file: Database) -> None:
     with sqlite_file.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == wal.BACKSTOP_PAGES
 
