@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reachout.config import Settings
 from reachout.kit.sql import sqlite_local_day
-from reachout.kit.wal import WalCheckpointer, backstop_pragma
+from reachout.kit.wal import BACKSTOP_PRAGMA, WalCheckpointer
 
 
 def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
@@ -193,7 +193,7 @@ def _checkpoint_in_background(reader: Engine, writer: Engine) -> WalCheckpointer
 
         @event.listens_for(engine, "connect")
         def _backstop(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.execute(backstop_pragma())
+            dbapi_conn.execute(BACKSTOP_PRAGMA)
 
     url = writer.url
     checkpointer = WalCheckpointer(

@@ -23,6 +23,7 @@ log = logging.getLogger("reachout.wal")
 
 # A commit whose WAL reaches this many pages (4 KiB each: 40 MB) still checkpoints itself.
 BACKSTOP_PAGES = 10_000
+BACKSTOP_PRAGMA = f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}"
 # At most one checkpoint per this many seconds: each one syncs the database file.
 MIN_INTERVAL_SECONDS = 0.5
 # With no write to wake it, the thread still looks this often (another process's writes).
@@ -125,8 +126,3 @@ def _run(ref: weakref.ref[WalCheckpointer], wake: threading.Event, stop: threadi
             return
         checkpointer._round()
         del checkpointer
-
-
-def backstop_pragma() -> str:
-    """The statement that sets the commit-time checkpoint's threshold on a connection."""
-    return f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}"
