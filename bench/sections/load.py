@@ -54,10 +54,13 @@ class LoadFigures:
     floor_cpu: dict[str, float] = field(default_factory=dict)
     # The machine's speed probe (bench/machine.py) just before and just after each phase.
     probes: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # PostgreSQL: the VACUUM (ANALYZE) before the phases, in seconds.
+    vacuum_seconds: float | None = None
 
 
 def measure(target: Target, config: Config) -> LoadFigures:
     figures = LoadFigures(workers=config.load_workers.get(target.key, 1))
+    figures.vacuum_seconds = target.vacuum()
     token = api_token(target)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     plans = _plans(target, config)
@@ -247,7 +250,9 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
         "processes, is in the table; by default one for SQLite, whose single writer a second "
         f"process could only contend for). {config.load_clients} concurrent clients (aiohttp, "
         f"asyncio, keep-alive connections; httpx's client cost 3.3-4 ms of CPU per request, "
-        f"aiohttp's 0.3, against a FastAPI endpoint that does nothing) `POST {PATH}` for "
+        f"aiohttp's 0.3, against a FastAPI endpoint that does nothing; on uvloop, with the "
+        "collector off while a phase runs, as `timeit` does: a full collection in the "
+        "benchmark's process stopped every client for up to 177 ms) `POST {PATH}` for "
         "random candidates of the seeded "
         "team (3 outreach with Auto designation to 1 reply, all channels), each with its own "
         f"`Idempotency-Key`; up to {config.load_requests:,} requests or "
@@ -266,6 +271,7 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
         "Python loop (`bench/machine.py`; lower is faster). The same code's CPU per request "
         "moves with it, and so does the tail at 300 req/s, where two cores carry the server, "
         "the database and the load generator.",
+        *_vacuum_note(figures),
         "",
         "| phase | database | N | requests | errors | req/s | p50 | p95 | p99 | CPU/request: "
         "server | database | load generator | connections opened | speed probe |",
@@ -290,6 +296,20 @@ def render(figures: dict[str, LoadFigures], config: Config) -> str:
         lines += ["", "Errors: " + "; ".join(f"{w}: {e}" for w, e in errors.items()) + "."]
     lines += ["", *_path(figures)]
     return "\n".join(lines)
+
+
+def _vacuum_note(figures: dict[str, LoadFigures]) -> list[str]:
+    seconds = [f.vacuum_seconds for f in figures.values() if f.vacuum_seconds is not None]
+    if not seconds:
+        return []
+    return [
+        "",
+        "Before the first phase, PostgreSQL gets a `VACUUM (ANALYZE)`, untimed "
+        f"({', '.join(f'{s:.1f} s' for s in seconds)}). The bulk sections before this one "
+        "leave hundreds of thousands of dead row versions in `touchpoint` and `thread`. "
+        "Without it, autovacuum cleans them up during the phases: 8 s of vacuum on "
+        "`touchpoint` inside the first phase, in the server's log of a run on 2026-11-29.",
+    ]
 
 
 def _phase_row(phase: str, name: str, f: LoadFigures) -> str:
