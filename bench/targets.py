@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.config import Config
+from bench.timing import timed
 from reachout import migrate
 from reachout.config import Settings
 from reachout.db import Database
@@ -76,9 +77,8 @@ class Target:
             return None
         with self.db.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            started = time.perf_counter()
-            conn.execute(text("VACUUM (ANALYZE)"))
-            return time.perf_counter() - started
+            seconds, _ = timed(lambda: conn.execute(text("VACUUM (ANALYZE)")))
+        return seconds
 
 
 @contextmanager
