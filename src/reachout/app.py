@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from reachout import problems
 from reachout.config import Settings
 from reachout.db import Database
+from reachout.kit.body_limit import BodyLimit
 
 log = logging.getLogger("reachout")
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.templates = make_templates()
     app.state.stats_page = True
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

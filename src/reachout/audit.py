@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 from functools import cache
@@ -52,6 +53,26 @@ def record_change(
         before=before,
         after=after,
     )
+
+
+def record_deletions(session: Session, *, actor: User, entities: Sequence[TeamOwned]) -> None:
+    """Record rows deleted together (one event each, with the row as it was): call it before
+    the rows change."""
+    if not entities:
+        return
+    table = inspect(entities[0]).mapper.local_table.name
+    values = [
+        event_values(
+            actor=actor,
+            team_id=e.team_id,
+            action="delete",
+            entity_type=table,
+            entity_id=e.id,
+            before=snapshot(e),
+        )
+        for e in entities
+    ]
+    session.connection().execute(insert_event(), values)
 
 
 def record(

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # How long a SQLite writer waits for the lock held by another writer.
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     bulk_max_candidates: int = Field(default=50_000, ge=1)
+    # The largest request body a server process reads, in bytes; a larger one is answered 413
+    # before it is parsed. 10 MB holds the largest bulk request (50,000 ids) twenty times over.
+    max_request_bytes: int = Field(default=10_000_000, ge=1)
 
     @property
     def is_sqlite(self) -> bool:

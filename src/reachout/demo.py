@@ -250,7 +250,7 @@ def _candidate(rng: random.Random, *, team: Team, name: str, titles: list[str]) 
     company = rng.choice(COMPANIES)
     domain = company.lower().replace(" & ", "").replace(" ", "") + ".example"
     slug = f"{first}-{last}-{rng.randrange(16**4):04x}"
-    linkedin = f"https://www.linkedin.com/in/{slug}/"
+    linkedin = f"https://www.linkedin.com/in/{slug}"
     # Addresses and numbers are in reserved ranges (.example, 555-01xx): nobody real is reached.
     emails = [f"{first}.{last}.{slug[-4:]}@example.com"]
     if rng.random() < 0.4:

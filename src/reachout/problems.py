@@ -46,6 +46,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 _RETRY_API = "; send the same request again (a POST with the same Idempotency-Key)"
 _RETRY_PAGE = "; please try again in a moment"
 
+# Not "retry": the same change would meet the same row again.
+_CONFLICT = "the change conflicts with another one made at the same time"
+
+_HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+
 
 def problem_response(
     status: int,
@@ -123,9 +128,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        detail = str(exc.detail)
+        if exc.status_code == 413:
+            limit = request.app.state.settings.max_request_bytes
+            detail = f"the request body is larger than {limit:,} bytes"
         if is_page(request):
-            detail = "there is no page here" if exc.status_code == 404 else str(exc.detail)
+            detail = "there is no page here" if exc.status_code == 404 else detail
             return error_page(request, exc.status_code, title, detail)
         if exc.status_code == 400:
             # FastAPI's answer to a body it cannot decode at all (bytes that are not UTF-8): the
@@ -141,7 +150,7 @@ def install(app: FastAPI) -> None:
         return problem_response(
             exc.status_code,
             title,
-            str(exc.detail),
+            detail,
             slug=title.lower().replace(" ", "-"),
             headers=getattr(exc, "headers", None),
         )
@@ -152,10 +161,8 @@ def install(app: FastAPI) -> None:
         # request), so it answers as the conflict it is rather than as a server fault.
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
         if is_page(request):
-            return error_page(request, 409, "Conflict", "the change conflicts with another one")
-        return problem_response(
-            409, "Conflict", "the change conflicts with another one; retry", slug="conflict"
-        )
+            return error_page(request, 409, "Conflict", _CONFLICT)
+        return problem_response(409, "Conflict", _CONFLICT, slug="conflict")
 
     @app.exception_handler(OperationalError)
     async def _unavailable(request: Request, exc: OperationalError) -> Response:

@@ -7,17 +7,11 @@ import httpx
 from reachout.db import Database
 from reachout.models import Team
 from tests.factories import World
+from tests.problems import assert_problem
 
 # One past the largest id an INTEGER column holds on PostgreSQL: it used to reach the database,
 # which answered "integer out of range" (a 500) instead of finding nothing.
 TOO_BIG = 2**31
-
-
-def assert_problem(answer: httpx.Response, status: int, field: str | None = None) -> None:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    if field is not None:
-        assert field in [e.get("field") for e in answer.json()["errors"]], answer.json()
 
 
 def test_an_id_too_big_for_the_database_is_not_found(client: httpx.Client, world: World) -> None:

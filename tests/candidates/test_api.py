@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -8,8 +10,10 @@ from sqlalchemy import select
 
 from reachout.db import Database
 from reachout.models import AuditEvent, CandidateEmail, Touchpoint, User
-from tests.candidates.helpers import assert_problem, create
+from tests.candidates.helpers import create
+from tests.conftest import LiveServer
 from tests.factories import World, at, make_candidate
+from tests.problems import assert_problem
 from tests.touchpoints.helpers import log
 
 
@@ -31,7 +35,7 @@ def test_create_answers_the_candidate_and_get_reads_it_back(
     assert created["name"] == "Jane Doe"
     assert created["emails"] == ["Jane@example.org", "jane.doe@work.example.com"]
     assert created["primary_email"] == "Jane@example.org"
-    assert created["linkedin_url"] == "https://www.linkedin.com/in/jane-doe/"
+    assert created["linkedin_url"] == "https://www.linkedin.com/in/jane-doe"
     assert (created["phone"], created["title"], created["company"], created["location"]) == (
         "+1 555 0100",
         "Staff Engineer",
@@ -82,6 +86,8 @@ def test_a_duplicate_email_is_409_with_the_existing_id(
         "https://www.LinkedIn.com/in/Jane-Doe/",
         "http://linkedin.com/in/jane-doe?trk=profile#about",
         "  www.linkedin.com/in/JANE-DOE//  ",
+        "https://uk.linkedin.com/in/jane-doe",
+        "m.linkedin.com/in/jane-doe/details/experience/",
     ],
 )
 def test_a_duplicate_linkedin_url_is_409_whatever_its_spelling(
@@ -92,6 +98,62 @@ def test_a_duplicate_linkedin_url_is_409_whatever_its_spelling(
         "/candidates", json={"name": "Jane", "linkedin_url": spelling}, headers=world.member.headers
     )
     assert assert_problem(r, 409)["existing_id"] == existing["id"]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://www.linkedin.com/in/jane-doe",
+        "http://linkedin.com/in/Jane-Doe/?trk=profile#about",
+        "  LinkedIn.com/in/JANE-DOE//  ",
+        "//uk.linkedin.com/in/jane-doe",
+        "https://m.linkedin.com:443/in/jane-doe/details/experience/",
+    ],
+)
+def test_a_linkedin_profile_url_is_stored_in_one_safe_spelling(
+    client: httpx.Client, world: World, spelling: str
+) -> None:
+    created = create(client, world.member, linkedin_url=spelling)
+    assert created["linkedin_url"] == "https://www.linkedin.com/in/jane-doe"
+    r = client.patch(
+        f"/candidates/{created['id']}",
+        json={"linkedin_url": re.sub("(?i)jane-doe", "Jane-D", spelling)},
+        headers=world.member.headers,
+    )
+    assert r.json()["linkedin_url"] == "https://www.linkedin.com/in/jane-d"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/in/x",
+        "https://linkedin.com.evil.example/in/x",
+        "https://evil.example@linkedin.com/in/x",
+        "javascript:alert(1)//linkedin.com/in/x",
+        "ftp://www.linkedin.com/in/x",
+        "https://www.linkedin.com:8443/in/x",
+        "https://www.linkedin.com/company/acme",
+        "https://www.linkedin.com/pub/jane-doe/1/23/456",
+        "https://www.linkedin.com/in/",
+        "https://www.linkedin.com/in/%3Cscript%3E",
+    ],
+)
+def test_a_url_that_is_not_a_linkedin_profile_is_422_saying_what_is_expected(
+    client: httpx.Client, world: World, url: str
+) -> None:
+    expected = "expected a LinkedIn profile URL (https://www.linkedin.com/in/...)"
+    r = client.post(
+        "/candidates", json={"name": "Jane", "linkedin_url": url}, headers=world.member.headers
+    )
+    body = assert_problem(r, 422, "linkedin_url")
+    assert body["errors"] == [{"field": "linkedin_url", "message": expected}]
+    kept = create(client, world.member, linkedin_url="linkedin.com/in/jane")
+    r = client.patch(
+        f"/candidates/{kept['id']}", json={"linkedin_url": url}, headers=world.member.headers
+    )
+    assert assert_problem(r, 422, "linkedin_url")["detail"] == f"linkedin_url: {expected}"
+    listed = client.get("/candidates", headers=world.member.headers).json()["items"]
+    assert [c["linkedin_url"] for c in listed] == ["https://www.linkedin.com/in/jane"]
 
 
 def test_another_team_may_have_the_same_person(client: httpx.Client, world: World) -> None:
@@ -280,3 +342,60 @@ def test_another_teams_candidate_is_answered_as_a_missing_one(
 def test_candidates_need_a_token(client: httpx.Client, world: World) -> None:
     assert_problem(client.get("/candidates"), 401)
     assert_problem(client.post("/candidates", json={"name": "Jane"}), 401)
+
+
+def test_a_member_deletes_a_candidate_only_when_every_touchpoint_is_theirs(
+    client: httpx.Client, world: World, db: Database
+) -> None:
+    """SPEC §2 rule 9 and §7: deleting a candidate deletes their touchpoints, so a member may
+    do it only when they logged every one; the audit log records each touchpoint removed."""
+    with db.unit_of_work() as s:
+        mixed = make_candidate(s, team=world.team)
+        mine = make_candidate(s, team=world.team)
+        admin, member = s.get(User, world.admin.id), s.get(User, world.member.id)
+        assert admin is not None and member is not None
+        theirs = log(s, admin, mixed.id, at("2024-05-01 09:00")).id
+        log(s, member, mixed.id, at("2024-05-02 09:00"))
+        own = [log(s, member, mine.id, at(f"2024-05-0{d} 09:00")).id for d in (1, 2)]
+    r = client.delete(f"/candidates/{mixed.id}", headers=world.member.headers)
+    assert_problem(r, 403)
+    with db.unit_of_work() as s:
+        assert s.get(Touchpoint, theirs).deleted_at is None  # type: ignore[union-attr]
+    assert client.get(f"/candidates/{mixed.id}", headers=world.member.headers).status_code == 200
+
+    assert client.delete(f"/candidates/{mine.id}", headers=world.member.headers).status_code == 204
+    with db.unit_of_work() as s:
+        events = s.execute(
+            select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.actor_id).where(
+                AuditEvent.entity_type == "touchpoint", AuditEvent.action == "delete"
+            )
+        ).all()
+        before = s.scalars(
+            select(AuditEvent.before).where(
+                AuditEvent.entity_type == "touchpoint", AuditEvent.entity_id == own[0]
+            )
+        ).all()
+    assert sorted(events) == [(t, "delete", world.member.id) for t in own]
+    assert [b["candidate_id"] for b in before if b is not None] == [mine.id]
+
+
+def test_a_candidate_created_twice_at_once_is_one_201_and_409s_naming_it(
+    live_server: LiveServer, world: World
+) -> None:
+    """SPEC §4: a duplicate candidate is a 409 with the existing id, even when the two requests
+    race (on PostgreSQL they run at once; the loser used to get no id and a "retry")."""
+    body = {"name": "Grace", "emails": ["grace@example.com"]}
+
+    def post(_: int) -> httpx.Response:
+        with httpx.Client(base_url=live_server.url + "/api/v1", timeout=30) as c:
+            return c.post("/candidates", json=body, headers=world.member.headers)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    created = [r for r in answers if r.status_code == 201]
+    assert len(created) == 1, [r.text for r in answers]
+    for r in answers:
+        if r.status_code != 201:
+            problem = assert_problem(r, 409)
+            assert problem["existing_id"] == created[0].json()["id"]
+            assert "retry" not in problem["detail"]

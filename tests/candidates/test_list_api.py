@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from reachout.db import Database
-from tests.candidates.helpers import assert_problem, create
+from tests.candidates.helpers import create
 from tests.factories import World, make_candidate, make_project
+from tests.problems import assert_problem
 
 
 def test_search_matches_name_email_company_and_title_ignoring_case(

@@ -8,8 +8,8 @@ from sqlalchemy import insert, select
 
 from reachout.db import Database
 from reachout.models import AuditEvent, Candidate, ProjectCandidate
-from tests.candidates.helpers import assert_problem
 from tests.factories import Actor, World, make_candidate, make_project
+from tests.problems import assert_problem
 
 
 def create(client: httpx.Client, actor: Actor, **body: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ import reachout
 from reachout.db import Database
 from reachout.kit.sql import lock_team_histories
 from reachout.models import Base
+from tests.problems import assert_problem
 
 # The source tree the tests import, so that the server runs exactly the code under test.
 SOURCE_ROOT = Path(reachout.__file__).resolve().parents[1]
@@ -208,10 +209,7 @@ def writers_held(db: Database, *, team_id: int) -> Iterator[Session]:
 def assert_server_problem(response: httpx.Response) -> dict[str, Any]:
     """A server-side failure answered as problem+json (RFC 9457), not a bare 500 page."""
     assert response.status_code in (500, 503), (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/problem+json"), response.text
-    body: dict[str, Any] = response.json()
-    assert body["status"] == response.status_code
-    assert body["type"] and body["title"] and body["detail"]
+    body = assert_problem(response, response.status_code)
     if response.status_code == 500:
         # The server drops the connection after a 500 (see reachout.problems): it must say so.
         assert response.headers.get("connection") == "close"

@@ -24,6 +24,7 @@ except ImportError:  # FastAPI before lazily included routers: app.routes is fla
 
 from reachout.routing import SAFE_METHODS
 from tests.conftest import LiveServer
+from tests.factories import PASSWORD
 from tests.security.holdings import Holdings
 
 # Path parameters that name a row of a team, filled from a team's holdings.
@@ -69,6 +70,10 @@ REQUESTS: dict[str, Extras] = {
         "form": {"email": "grace@example.com", "password": "a long password"}
     },
     "POST /settings/team": lambda h: {"form": {"time_zone": "Europe/Paris"}},
+    # The password it has: changed, and still the one the tests sign in with.
+    "POST /settings/password": lambda h: {
+        "form": {"current_password": PASSWORD, "new_password": PASSWORD}
+    },
     # Wrong credentials: accepted past the CSRF check, the form is then answered 401.
     "POST /sign-in": lambda h: {"form": {"email": "nobody@example.com", "password": "not it"}},
 }

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from reachout.db import Database
 from tests.conftest import LiveServer
 from tests.factories import World
+from tests.problems import problem_failures
 from tests.security.conftest import WebClient, snapshot
 from tests.security.holdings import Holdings, make_holdings
 from tests.security.routes import Endpoint, endpoints, problems_of, served_app
@@ -68,8 +69,8 @@ def test_every_route_with_an_id_is_closed_to_other_teams(
             answer = call(endpoint, api, web, csrf, path_ids=theirs, own=own)
             if answer.status_code != 404:
                 failures.append(f"{endpoint.key}: {answer.status_code} {answer.text[:200]}")
-            elif endpoint.is_api and answer.headers["content-type"] != "application/problem+json":
-                failures.append(f"{endpoint.key}: a 404 as {answer.headers['content-type']}")
+            elif endpoint.is_api and (wrong := problem_failures(answer, 404)):
+                failures.append(f"{endpoint.key}: a 404 that is not a problem: {wrong}")
             if snapshot(db) != before:
                 failures.append(f"{endpoint.key}: another team's id changed the database")
             control = call(endpoint, api, web, csrf, path_ids=own, own=own)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from reachout.db import Database
+from tests.problems import assert_problem
 from tests.stats.helpers import StatsTeam, make_stats_team
 
 URL = "/stats/outreach"
@@ -16,16 +15,6 @@ URL = "/stats/outreach"
 @pytest.fixture
 def team(db: Database) -> StatsTeam:
     return make_stats_team(db, time_zone="Europe/Paris", candidates=1)
-
-
-def assert_problem(r: httpx.Response, status: int, field: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = r.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    assert field in [e.get("field") for e in body["errors"]], body
-    return body
 
 
 @pytest.mark.parametrize(
@@ -104,9 +93,7 @@ def test_edge_values_answer(client: httpx.Client, team: StatsTeam, params: dict[
 
 
 def test_a_token_is_needed(client: httpx.Client, team: StatsTeam) -> None:
-    r = client.get(URL)
-    assert r.status_code == 401
-    assert r.headers["content-type"] == "application/problem+json"
+    assert_problem(client.get(URL), 401)
 
 
 def test_members_see_the_team_and_their_own(client: httpx.Client, team: StatsTeam) -> None:

@@ -7,23 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.problems import assert_problem
 from tests.touchpoints.conftest import Setup
 
 
 def post(client: httpx.Client, setup: Setup, body: dict[str, Any], **kw: Any) -> httpx.Response:
     headers = kw.pop("headers", setup.world.member.headers)
     return client.post("/touchpoints", json=body, headers=headers, **kw)
-
-
-def assert_problem(r: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/problem+json"
-    body = r.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    if field is not None:
-        assert field in [e.get("field") for e in body["errors"]], body
-    return body
 
 
 def test_log_an_inmail_and_a_reply(client: httpx.Client, setup: Setup) -> None:
@@ -263,3 +253,34 @@ def test_idempotency_key_on_candidates_and_json_key_order(
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert again.headers.get("idempotent-replayed") == "true"
+
+
+@pytest.mark.parametrize("candidate_id", [True, "ID", 1.0])
+def test_ids_in_a_body_are_json_integers(
+    client: httpx.Client, setup: Setup, candidate_id: Any
+) -> None:
+    """`{"candidate_id": true}` used to log on candidate 1, and `"5"` on candidate 5."""
+    if candidate_id == "ID":
+        candidate_id = str(setup.candidate_id)
+    r = post(client, setup, {"candidate_id": candidate_id, "channel": "call"})
+    assert_problem(r, 422, "candidate_id")
+    listed = client.get("/touchpoints", headers=setup.world.member.headers)
+    assert listed.json()["items"] == []
+    for body in (
+        {"candidate_id": setup.candidate_id, "channel": "call", "project_id": True},
+        {"candidate_id": setup.candidate_id, "channel": "call", "user_id": "1"},
+    ):
+        assert post(client, setup, body).status_code == 422
+    bulk = client.post(
+        f"/projects/{setup.project_id}/touchpoints/bulk",
+        json={"candidate_ids": [str(i) for i in setup.project_candidate_ids], "channel": "text"},
+        headers=setup.world.member.headers,
+    )
+    assert_problem(bulk, 422)
+    # Query strings are text by nature: an id there is still read from its digits.
+    r = client.get(
+        "/touchpoints",
+        params={"candidate_id": str(setup.candidate_id)},
+        headers=setup.world.member.headers,
+    )
+    assert r.status_code == 200

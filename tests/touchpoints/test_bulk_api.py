@@ -7,8 +7,8 @@ from sqlalchemy import func, insert, select
 
 from reachout.db import Database
 from reachout.models import Candidate, ProjectCandidate, Touchpoint
+from tests.problems import assert_problem
 from tests.touchpoints.conftest import Setup
-from tests.touchpoints.test_api import assert_problem
 
 
 def bulk(

@@ -5,7 +5,8 @@ import httpx
 from reachout.db import Database
 from reachout.models import User
 from reachout.users.service import create_token, revoke_token
-from tests.factories import World, make_candidate, make_user
+from tests.factories import Actor, World, make_candidate, make_user
+from tests.problems import assert_problem
 
 
 def test_me_answers_the_token_owner_and_their_team(client: httpx.Client, world: World) -> None:
@@ -19,10 +20,7 @@ def test_me_answers_the_token_owner_and_their_team(client: httpx.Client, world: 
 
 def test_no_token_or_a_bad_one_is_401_problem(client: httpx.Client, world: World) -> None:
     for headers in ({}, {"Authorization": "Bearer ro_not-a-token"}, {"Authorization": "Basic x"}):
-        r = client.get("/me", headers=headers)
-        assert r.status_code == 401
-        assert r.headers["content-type"] == "application/problem+json"
-        assert r.json()["status"] == 401
+        assert_problem(client.get("/me", headers=headers), 401)
 
 
 def test_a_bad_token_is_401_whatever_else_is_wrong(client: httpx.Client, world: World) -> None:
@@ -78,7 +76,40 @@ def test_a_refused_token_claims_no_idempotency_key(
 def test_users_lists_only_my_team(client: httpx.Client, world: World) -> None:
     r = client.get("/users", headers=world.member.headers)
     assert r.status_code == 200
-    assert {u["id"] for u in r.json()} == {world.admin.id, world.member.id}
+    assert r.json()["next_cursor"] is None
+    assert {u["id"] for u in r.json()["items"]} == {world.admin.id, world.member.id}
+
+
+def walk(client: httpx.Client, path: str, actor: Actor, *, limit: int) -> list[list[int]]:
+    """The ids of each page of a list, following `next_cursor` to the end."""
+    pages, cursor = [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        r = client.get(path, params=params, headers=actor.headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body.keys() == {"items", "next_cursor"}
+        pages.append([item["id"] for item in body["items"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+def test_users_and_tokens_are_cursor_pages_like_every_list(
+    client: httpx.Client, db: Database, world: World
+) -> None:
+    with db.unit_of_work() as s:
+        member = s.get_one(User, world.member.id)
+        added = [make_user(s, team=member.team).id for _ in range(3)]
+        tokens = [create_token(s, user=member, label=f"t{n}")[0].id for n in range(4)]
+    users = [world.admin.id, world.member.id, *added]
+    assert walk(client, "/users", world.member, limit=2) == [users[:2], users[2:4], users[4:]]
+    mine = walk(client, "/tokens", world.member, limit=2)
+    assert [i for page in mine for i in page][-4:] == tokens and len(mine) == 3
+    for path in ("/users", "/tokens"):
+        for bad in ({"limit": 0}, {"limit": 501}, {"cursor": "not-a-cursor"}):
+            r = client.get(path, params=bad, headers=world.member.headers)
+            assert_problem(r, 422, next(iter(bad)))
 
 
 def test_only_an_admin_changes_team_settings(client: httpx.Client, world: World) -> None:

@@ -5,9 +5,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from reachout.db import Database
+from reachout.kit import security
 from reachout.models import Team, User
 from tests.conftest import LiveServer
-from tests.factories import World
+from tests.factories import PASSWORD, World
 
 
 def test_an_api_token_is_shown_once_works_and_can_be_revoked(
@@ -54,3 +55,22 @@ def test_the_team_time_zone_and_reengagement_window(page: Page, world: World, db
         team = s.get(Team, world.team.id)
         assert team is not None
         assert (team.time_zone, team.reengage_after_days) == ("Europe/Paris", 30)
+
+
+def test_a_user_changes_their_password_and_stays_signed_in(
+    page: Page, world: World, db: Database
+) -> None:
+    page.goto("/settings")
+    page.get_by_label("Current password").fill("not my password")
+    page.get_by_label("New password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_contain_text("not your current password")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    page.goto("/candidates")
+    expect(page.get_by_role("heading", name="Candidates")).to_be_visible()
+    with db.unit_of_work() as s:
+        admin = s.get_one(User, world.admin.id)
+        assert security.verify_password(admin.password_hash, "a brand new passphrase")

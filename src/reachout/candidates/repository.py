@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from reachout.models import Candidate, CandidateEmail, ProjectCandidate
+from reachout.models import Candidate, CandidateEmail, ProjectCandidate, Touchpoint
 
 
 def is_live_in_team(team_id: int) -> ColumnElement[bool]:
@@ -95,3 +95,11 @@ def project_ids_of(session: Session, candidate_ids: Sequence[int]) -> dict[int, 
     for candidate_id, project_id in rows:
         out[candidate_id].append(project_id)
     return out
+
+
+def live_touchpoints(session: Session, *, candidate_id: int) -> list[Touchpoint]:
+    """The candidate's touchpoints that are not deleted."""
+    stmt = select(Touchpoint).where(
+        Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None)
+    )
+    return list(session.scalars(stmt.order_by(Touchpoint.id)))

@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from reachout.candidates.linkedin import profile_url
 from reachout.kit.types import DbId, no_nul
 from reachout.models import Candidate
 
@@ -28,14 +29,25 @@ Text200 = Annotated[str, _text(200), AfterValidator(no_nul)]
 CandidateId = DbId
 
 
+def _linkedin_profile(value: str) -> str:
+    """A profile URL in its one spelling; blank stays blank (null, below)."""
+    return profile_url(value) if value else value
+
+
 class _CandidateFields(BaseModel):
     """The optional fields of a candidate; blank text is stored as null."""
 
     model_config = ConfigDict(extra="forbid")
 
     phone: Annotated[str, _text(64), AfterValidator(no_nul)] | None = None
-    linkedin_url: Annotated[str, _text(500), AfterValidator(no_nul)] | None = Field(
-        default=None, description="Unique in your team, whatever its spelling (case, www., /)"
+    linkedin_url: (
+        Annotated[str, _text(500), AfterValidator(no_nul), AfterValidator(_linkedin_profile)] | None
+    ) = Field(
+        default=None,
+        description=(
+            "A LinkedIn profile URL (https://www.linkedin.com/in/...), stored in that one "
+            "spelling; unique in your team, whatever spelling was sent (case, host, query, /)"
+        ),
     )
     title: Text200 | None = None
     company: Text200 | None = None

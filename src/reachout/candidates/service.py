@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.candidates import repository
+from reachout.candidates.linkedin import profile_url
 from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
-from reachout.errors import Conflict, FieldError, Invalid, NotFound
+from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
 from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id
 from reachout.models import Candidate, CandidateEmail, Touchpoint, User
+from reachout.models.enums import Role
 from reachout.touchpoints.history import history_change
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:/*")
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
 DETAIL_IDS = 10
 
 
 def linkedin_key(url: str) -> str:
-    """The uniqueness key of a LinkedIn URL.
+    """The uniqueness key of a LinkedIn profile URL: `linkedin.com/in/<slug>`.
 
-    `https://www.LinkedIn.com/in/Jane-Doe/?trk=x` and `linkedin.com/in/jane-doe` are one
-    profile: case, scheme, `www.`, query, fragment and trailing slashes are dropped.
+    `https://www.LinkedIn.com/in/Jane-Doe/?trk=x` and `uk.linkedin.com/in/jane-doe` are one
+    profile (see `profile_url`); a URL that is not a profile's is a 422 on the field.
     """
-    key = _SCHEME.sub("", url.strip().lower()).lstrip("/")
-    key = re.split(r"[?#]", key, maxsplit=1)[0].removeprefix("www.").rstrip("/")
-    if not key or any(c.isspace() for c in key):
-        raise Invalid.on("linkedin_url", f"{url!r} is not a URL")
-    return key
+    try:
+        return profile_url(url).removeprefix("https://www.")
+    except ValueError as exc:
+        raise Invalid.on("linkedin_url", str(exc)) from exc
 
 
 def email_keys(emails: Sequence[str]) -> dict[str, str]:
@@ -101,6 +102,31 @@ def _check_unique(
         )
 
 
+@contextmanager
+def _unique_or_conflict(
+    session: Session,
+    *,
+    team_id: int,
+    emails: dict[str, str],
+    linkedin: str | None,
+    candidate_id: int | None,
+) -> Iterator[None]:
+    """The writes of the block, flushed in a savepoint. `_check_unique` ran before them, but a
+    request committing the same email or profile in between (PostgreSQL: concurrent requests)
+    trips the unique key instead: our writes are rolled back and the answer names theirs, as
+    the check would have."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError:
+        # The unique key made us wait for the other transaction, so its row is visible now.
+        _check_unique(
+            session, team_id=team_id, emails=emails, linkedin=linkedin, candidate_id=candidate_id
+        )
+        raise
+
+
 def _set_emails(candidate: Candidate, emails: dict[str, str]) -> None:
     # Rows whose key stays are updated in place, not deleted and re-added: the unit of work
     # inserts before it deletes, so re-adding a kept address would trip the unique key.
@@ -127,8 +153,10 @@ def create_candidate(session: Session, *, actor: User, data: CandidateCreate) ->
         team_id=actor.team_id, linkedin_key=linkedin, **data.model_dump(exclude={"emails"})
     )
     _set_emails(candidate, emails)
-    session.add(candidate)
-    session.flush()
+    with _unique_or_conflict(
+        session, team_id=actor.team_id, emails=emails, linkedin=linkedin, candidate_id=None
+    ):
+        session.add(candidate)
     audit.record_change(
         session, actor=actor, action="create", entity=candidate, after=_snapshot(candidate)
     )
@@ -181,14 +209,20 @@ def update_candidate(
         linkedin=linkedin,
         candidate_id=candidate.id,
     )
-    for field in fields - {"emails"}:
-        setattr(candidate, field, getattr(changes, field))
-    candidate.linkedin_key = linkedin
-    if emails is not None:
-        _set_emails(candidate, emails)
-    # Set explicitly: a change of emails alone does not touch the candidate's own row.
-    candidate.updated_at = now()
-    session.flush()
+    with _unique_or_conflict(
+        session,
+        team_id=actor.team_id,
+        emails=emails or {},
+        linkedin=linkedin,
+        candidate_id=candidate.id,
+    ):
+        for field in fields - {"emails"}:
+            setattr(candidate, field, getattr(changes, field))
+        candidate.linkedin_key = linkedin
+        if emails is not None:
+            _set_emails(candidate, emails)
+        # Set explicitly: a change of emails alone does not touch the candidate's own row.
+        candidate.updated_at = now()
     audit.record_change(
         session,
         actor=actor,
@@ -203,12 +237,20 @@ def update_candidate(
 def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> None:
     """Soft delete: the candidate and their touchpoints are kept, but take part in nothing.
 
-    Their emails and LinkedIn key are released, so the same person can be added again.
+    Their emails and LinkedIn key are released, so the same person can be added again. It
+    deletes the candidate's touchpoints too, so it is allowed to whoever may delete each of
+    them (SPEC §2 rule 9): an admin, or a member who logged every one.
     """
     candidate = require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
     # The lock every writer of a candidate's touchpoints takes (kit.sql): a touchpoint being
-    # logged for them right now commits first, and is then deleted with the rest.
+    # logged for them right now commits first, and is then checked and deleted with the rest.
     lock_candidates(session, team_id=actor.team_id, candidate_id=candidate.id)
+    touchpoints = repository.live_touchpoints(session, candidate_id=candidate.id)
+    if actor.role != Role.admin and any(t.created_by_id != actor.id for t in touchpoints):
+        raise Forbidden(
+            "only an admin can delete a candidate whose activity was logged by someone else"
+        )
+    audit.record_deletions(session, actor=actor, entities=touchpoints)
     before = _snapshot(candidate)
     moment = now()
     candidate.deleted_at = moment

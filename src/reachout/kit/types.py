@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, Strict
 
 from reachout.errors import Invalid
+from reachout.kit.time import bounded_day, bounded_utc
 
 # The largest id the id columns can hold: they are INTEGER, 32-bit signed on PostgreSQL. Larger
 # numbers name nothing, and must never reach the database, which refuses to compare an INTEGER
 # column with them ("integer out of range", a 500) instead of finding nothing.
 MAX_ID = 2**31 - 1
 
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in a JSON body: a JSON number, never `"5"` or `true` (which lax parsing reads as 5 and 1).
+DbId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+# An id in a query string or a form, where every value is text by nature.
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A count or a number of days in a JSON body, as strict as the ids.
+StrictInt = Annotated[int, Strict()]
+
+# Every instant the product accepts, in UTC (a naive one is UTC), within the years it stores.
+Instant = Annotated[datetime, AfterValidator(bounded_utc)]
+# Every calendar day the product accepts, within the same years.
+Day = Annotated[date, AfterValidator(bounded_day)]
 
 
 def is_db_id(value: int) -> bool:

@@ -11,6 +11,7 @@ from reachout.models.team import InstanceSetting, Team
 from reachout.models.thread import Thread
 from reachout.models.touchpoint import Batch, Touchpoint
 from reachout.models.user import ApiToken, User
+from reachout.models.web_session import StoredSession
 
 __all__ = [
     "ActivityDay",
@@ -25,6 +26,7 @@ __all__ = [
     "Project",
     "ProjectCandidate",
     "SignInFailure",
+    "StoredSession",
     "Team",
     "Thread",
     "Touchpoint",

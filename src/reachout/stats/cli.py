@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from reachout.db import Database
 from reachout.errors import Invalid, ReachoutError
+from reachout.kit.csvfile import CsvWriter
 from reachout.models.enums import Channel
 from reachout.stats.schemas import GroupBy, OutreachStats, StatsQuery, StatsView
 from reachout.stats.service import team_outreach_stats
@@ -114,9 +114,9 @@ def print_stats(result: OutreachStats, output: Format) -> None:
         return
     columns, rows = stats_rows(result)
     if output == Format.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = CsvWriter(sys.stdout)
         writer.writerow(["key", "label", *columns])
-        writer.writerows([_csv(v) for v in row] for row in rows)
+        writer.writerows(rows)
         return
     title = f"{result.view.value.title()} view, {result.from_} to {result.to} ({result.time_zone})"
     table = Table(title=title)
@@ -143,10 +143,6 @@ def stats_rows(result: OutreachStats) -> tuple[list[str], list[list[Any]]]:
     rows = [[g["key"], g["label"], *(g[c] for c in columns)] for g in groups]
     rows.append(["", "Total", *(totals[c] for c in columns)])
     return columns, rows
-
-
-def _csv(value: Any) -> Any:
-    return "" if value is None else value
 
 
 def _shown(column: str, value: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
 from reachout.kit import time as clock
+from reachout.kit.csvfile import CsvWriter
 from reachout.models import Project, User
 from reachout.routing import get_session
 from reachout.stats import service
@@ -225,26 +225,22 @@ def stats_csv(
     result = stats.result
     total_columns, group_columns = columns(result)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     if result.groups:
         writer.writerow([result.group_by or "group", *(c[1] for c in group_columns)])
         for group in result.groups:
             row = group.model_dump()
-            writer.writerow([group.label, *(_raw(row[c[0]]) for c in group_columns)])
+            writer.writerow([group.label, *(row[c[0]] for c in group_columns)])
         if not isinstance(result.groups[0], StageGroup):
             totals = result.totals.model_dump()
-            writer.writerow(["Total", *(_raw(totals[c[0]]) for c in group_columns)])
+            writer.writerow(["Total", *(totals[c[0]] for c in group_columns)])
     else:
         totals = result.totals.model_dump()
         writer.writerow(["group", *(c[1] for c in total_columns)])
-        writer.writerow(["Total", *(_raw(totals[c[0]]) for c in total_columns)])
+        writer.writerow(["Total", *(totals[c[0]] for c in total_columns)])
     name = f"outreach-stats-{result.view.value}-{result.from_}-{result.to}.csv"
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def _raw(value: Any) -> str:
-    return "" if value is None else str(value)

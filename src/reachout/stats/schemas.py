@@ -12,9 +12,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from reachout.kit.types import DbId
+from reachout.kit.time import bounded_day
+from reachout.kit.types import QueryId
 from reachout.models.enums import Channel
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -46,7 +47,7 @@ def _iso_day(value: Any) -> Any:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(bounded_day)]
 
 
 Blank = BeforeValidator(_blank_is_none)
@@ -70,8 +71,8 @@ class StatsQuery(BaseModel):
     to: Annotated[Day | None, Blank] = Field(
         default=None, description="Last day, YYYY-MM-DD; default: today in the team's time zone"
     )
-    project_id: Annotated[DbId | None, Blank] = None
-    user_id: Annotated[DbId | None, Blank] = Field(
+    project_id: Annotated[QueryId | None, Blank] = None
+    user_id: Annotated[QueryId | None, Blank] = Field(
         default=None, description="Credited team member; your own id for “my stats”"
     )
     channel: Annotated[Channel | None, Blank] = None

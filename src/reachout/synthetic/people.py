@@ -122,7 +122,7 @@ def candidate_rows(
         company = rng.choice(COMPANIES)
         url = key = None
         if rng.random() < LINKEDIN_CHANCE:
-            url = f"https://www.linkedin.com/in/{first}-{last}-{candidate_id:x}/".lower()
+            url = f"https://www.linkedin.com/in/{first}-{last}-{candidate_id:x}".lower()
             key = linkedin_key(url)
         out.candidates.append(
             (

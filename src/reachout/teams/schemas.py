@@ -12,7 +12,7 @@ from pydantic import (
 )
 
 from reachout.kit.time import is_time_zone
-from reachout.kit.types import no_nul
+from reachout.kit.types import StrictInt, no_nul
 
 
 class TeamRead(BaseModel):
@@ -36,7 +36,7 @@ class TeamUpdate(BaseModel):
 
     name: TeamName | None = None
     time_zone: str | None = Field(default=None, description="IANA time zone, e.g. Europe/Paris")
-    reengage_after_days: int | None = Field(
+    reengage_after_days: StrictInt | None = Field(
         default=None,
         ge=1,
         le=3650,

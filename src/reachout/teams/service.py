@@ -47,6 +47,13 @@ def create_team(
     return team, admin
 
 
+def _check_name_free(session: Session, name: str) -> None:
+    # Team names are unique in the instance (the command line names teams by them), so a
+    # rename to a taken name is refused, without saying more of the team that has it.
+    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        raise Conflict(f"the team name {name!r} is not available; choose another")
+
+
 def get_team_by_name(session: Session, name: str) -> Team:
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
@@ -58,6 +65,8 @@ def update_team(session: Session, *, actor: User, changes: TeamUpdate) -> Team:
     if actor.role != Role.admin:
         raise Forbidden("only an admin can change the team's settings")
     team = actor.team
+    if "name" in changes.model_fields_set and changes.name != team.name:
+        _check_name_free(session, changes.name or "")
     before = audit.snapshot(team)
     for field in changes.model_fields_set:
         setattr(team, field, getattr(changes, field))

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from reachout.auth import current_user
 from reachout.kit.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
-from reachout.kit.types import DbId
+from reachout.kit.types import Instant, QueryId
 from reachout.models import Batch, Touchpoint, User
 from reachout.models.enums import Channel, Kind
 from reachout.problems import PROBLEM_RESPONSES
@@ -43,13 +41,13 @@ def log_touchpoint(
 
 @router.get("/touchpoints", response_model=PageRead[TouchpointRead])
 def list_touchpoints(
-    candidate_id: DbId | None = None,
-    project_id: DbId | None = None,
-    user_id: DbId | None = None,
+    candidate_id: QueryId | None = None,
+    project_id: QueryId | None = None,
+    user_id: QueryId | None = None,
     kind: Kind | None = None,
     channel: Channel | None = None,
-    occurred_from: datetime | None = Query(default=None, alias="from"),
-    occurred_to: datetime | None = Query(default=None, alias="to"),
+    occurred_from: Instant | None = Query(default=None, alias="from"),
+    occurred_to: Instant | None = Query(default=None, alias="to"),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
     user: User = Depends(current_user),

@@ -44,9 +44,10 @@ def _chosen_candidates(
     """The candidate ids to write for, checked to all be live members of the project."""
     if data.all:
         return list(session.scalars(_project_members(project_id).order_by(Candidate.id)))
-    ids = sorted(set(data.candidate_ids or []))
-    if len(ids) > limit:
+    # Counted as sent, before duplicates go: the cap bounds the work of reading the request.
+    if len(data.candidate_ids or []) > limit:
         raise Invalid.on("candidate_ids", f"at most {limit:,} candidates in one request")
+    ids = sorted(set(data.candidate_ids or []))
     chosen = id_list(session, ids).subquery("chosen")
     strangers = list(
         session.scalars(

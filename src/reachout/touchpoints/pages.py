@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from reachout.candidates.service import get_candidate
 from reachout.errors import Invalid
 from reachout.kit.time import now
-from reachout.models import Candidate, Touchpoint, User
-from reachout.models.enums import DesignationChoice, Kind, Role
+from reachout.models import Candidate, User
+from reachout.models.enums import DesignationChoice, Kind
 from reachout.projects.service import project_names
 from reachout.routing import get_session
 from reachout.touchpoints import bulk, service, timeline
@@ -56,10 +56,6 @@ class ActivityForm:
         return dict(vars(self))
 
 
-def can_edit(user: User, touchpoint: Touchpoint) -> bool:
-    return user.role == Role.admin or touchpoint.created_by_id == user.id
-
-
 def activity_context(
     session: Session, user: User, candidate: Candidate, *, before_id: int | None = None
 ) -> dict[str, Any]:
@@ -74,7 +70,7 @@ def activity_context(
         "project_names": project_names(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
-        "editable": {t.id for t in entries if can_edit(user, t)},
+        "editable": {t.id for t in entries if service.can_change(user, t)},
         "now": now(),
     }
 
@@ -153,7 +149,8 @@ def edit_form(
     user: User = Depends(page_user),
     session: Session = Depends(get_session),
 ) -> Response:
-    touchpoint = service.get_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
+    """The edit form, only for a touchpoint the user may change (as saving it is)."""
+    touchpoint = service.get_changeable_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
     context = {"t": touchpoint, "now": now()}
     return render(request, "touchpoints/_edit.html", context, user=user)
 

@@ -8,12 +8,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     field_validator,
 )
 
-from reachout.kit.time import as_utc
-from reachout.kit.types import DbId, no_nul
+from reachout.kit.types import DbId, Instant, no_nul
 from reachout.models.enums import (
     Channel,
     Designation,
@@ -26,7 +26,6 @@ from reachout.models.enums import (
 
 NOTE_MAX = 10_000
 
-UTCInstant = Annotated[datetime, AfterValidator(as_utc)]
 Note = Annotated[
     str,
     Field(max_length=NOTE_MAX, description="Plain text, up to 10,000 characters"),
@@ -44,7 +43,7 @@ class _Fields(BaseModel):
     )
     reply_status: ReplyStatus | None = Field(default=None, description="Reply only")
     note: Note | None = None
-    occurred_at: UTCInstant | None = Field(
+    occurred_at: Instant | None = Field(
         default=None, description="ISO 8601; without an offset it is UTC; default now"
     )
 
@@ -83,7 +82,7 @@ class TouchpointUpdate(BaseModel):
     designation: DesignationChoice | None = None
     reply_status: ReplyStatus | None = None
     note: Note | None = None
-    occurred_at: UTCInstant | None = None
+    occurred_at: Instant | None = None
     project_id: DbId | None = None
     user_id: DbId | None = None
     on_behalf_of_user_id: DbId | None = None
@@ -117,7 +116,7 @@ class BulkCreate(_Fields):
     candidate_ids: list[DbId] | None = Field(
         default=None, description="Candidates of the project; or use all: true"
     )
-    all: bool = Field(
+    all: StrictBool = Field(
         default=False, validate_default=True, description="Every candidate of the project"
     )
     user_id: DbId | None = None

@@ -145,9 +145,18 @@ def get_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touc
     return touchpoint
 
 
-def _require_editable(actor: User, touchpoint: Touchpoint) -> None:
-    if actor.role != Role.admin and touchpoint.created_by_id != actor.id:
+def can_change(actor: User, touchpoint: Touchpoint) -> bool:
+    """Who may edit or delete a touchpoint: whoever logged it, and any admin. The API, the edit
+    form and the timeline's controls all ask this one function."""
+    return actor.role == Role.admin or touchpoint.created_by_id == actor.id
+
+
+def get_changeable_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
+    """A touchpoint the actor may edit or delete: 404 if it is not theirs to see, else 403."""
+    touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
+    if not can_change(actor, touchpoint):
         raise Forbidden("you can only change touchpoints you logged (admins can change any)")
+    return touchpoint
 
 
 def _changed_columns(touchpoint: Touchpoint, changes: TouchpointUpdate) -> dict[str, Any]:
@@ -177,8 +186,7 @@ def _changed_columns(touchpoint: Touchpoint, changes: TouchpointUpdate) -> dict[
 def update_touchpoint(
     session: Session, *, actor: User, touchpoint_id: int, changes: TouchpointUpdate
 ) -> Touchpoint:
-    touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
-    _require_editable(actor, touchpoint)
+    touchpoint = get_changeable_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
     values = _changed_columns(touchpoint, changes)
     check_references(
         session,
@@ -208,8 +216,7 @@ def update_touchpoint(
 
 
 def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> None:
-    touchpoint = get_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
-    _require_editable(actor, touchpoint)
+    touchpoint = get_changeable_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
     lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
     with _history_change(

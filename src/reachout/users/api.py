@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
 from reachout.auth import current_user
+from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.kit.security import new_password
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
@@ -11,6 +12,7 @@ from reachout.routing import ApiRoute, get_session
 from reachout.users import service
 from reachout.users.schemas import (
     MeRead,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     TokenRead,
@@ -28,12 +30,32 @@ def get_me(user: User = Depends(current_user)) -> User:
     return user
 
 
-@router.get("/users", response_model=list[UserRead])
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(
+    body: PasswordChange,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> None:
+    """Change your password; every web session of yours ends (API tokens go on working)."""
+    service.change_password(
+        session,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+
+
+@router.get("/users", response_model=PageRead[UserRead])
 def list_users(
-    user: User = Depends(current_user), session: Session = Depends(get_session)
-) -> list[User]:
-    """The members of your team."""
-    return service.list_users(session, actor=user)
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> PageRead[UserRead]:
+    """The members of your team, oldest first."""
+    page = service.page_users(session, actor=user, limit=limit, cursor=cursor)
+    items = [UserRead.model_validate(u) for u in page.items]
+    return PageRead[UserRead](items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED)
@@ -59,12 +81,25 @@ def add_user(
     )
 
 
-@router.get("/tokens", response_model=list[TokenRead])
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_user(
+    user_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
+) -> None:
+    """Remove a member of your team (admins only): their sessions end, their tokens stop."""
+    service.remove_user(session, actor=user, user_id=user_id)
+
+
+@router.get("/tokens", response_model=PageRead[TokenRead])
 def list_tokens(
-    user: User = Depends(current_user), session: Session = Depends(get_session)
-) -> list[TokenRead]:
-    """Your API tokens (their secrets are never shown again)."""
-    return [TokenRead.model_validate(t) for t in service.list_tokens(session, user=user)]
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> PageRead[TokenRead]:
+    """Your API tokens, oldest first (their secrets are never shown again)."""
+    page = service.page_tokens(session, user=user, limit=limit, cursor=cursor)
+    items = [TokenRead.model_validate(t) for t in page.items]
+    return PageRead[TokenRead](items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -12,10 +11,11 @@ from sqlalchemy.orm import Session
 from reachout.db import Database
 from reachout.errors import ReachoutError, TooManyRequests
 from reachout.kit.security import new_password
+from reachout.kit.time import time_zone_names
 from reachout.models import User
 from reachout.models.enums import Role
 from reachout.routing import get_session
-from reachout.users import service, signin
+from reachout.users import service, sessions, signin
 from reachout.web.route import PageRoute, page_user, render, web_session_of
 
 router = APIRouter(route_class=PageRoute)
@@ -34,9 +34,16 @@ def home() -> Response:
 
 
 @router.get("/sign-in")
-def sign_in_form(request: Request, next: str | None = None) -> Response:
-    if web_session_of(request).user_id is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+def sign_in_form(
+    request: Request, next: str | None = None, session: Session = Depends(get_session)
+) -> Response:
+    web_session = web_session_of(request)
+    if web_session.secret is not None:
+        if sessions.session_user(session, secret=web_session.secret) is not None:
+            return RedirectResponse(_safe_next(next), status_code=303)
+        # An ended or expired session: the cookie is reset, and the form shown (redirecting
+        # would send the browser back here).
+        web_session.sign_out()
     return render(request, "sign_in.html", {"next": _safe_next(next), "email": ""})
 
 
@@ -51,23 +58,33 @@ def sign_in(
     db: Database = request.app.state.db
     ip = request.client.host if request.client else "unknown"
     context: dict[str, Any] = {"next": _safe_next(next), "email": email}
+    web_session = web_session_of(request)
+    secret: str | None = None
     try:
         with db.unit_of_work() as session:
             user = signin.sign_in(session, email=email, password=password, ip=ip)
-            user_id = user.id if user else None
+            if user is not None:
+                if web_session.secret is not None:
+                    # Signing in again (as anyone) ends the session the cookie had.
+                    sessions.end_session(session, secret=web_session.secret)
+                secret = sessions.start_session(session, user_id=user.id)
     except TooManyRequests as exc:
         context["error"] = exc.detail.capitalize() + "."
         return render(request, "sign_in.html", context, status=429)
-    if user_id is None:
+    if secret is None:
         context["error"] = "Wrong email or password."
         return render(request, "sign_in.html", context, status=401)
-    web_session_of(request).sign_in(user_id)
+    web_session.sign_in(secret)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/sign-out")
-def sign_out(request: Request) -> Response:
-    web_session_of(request).sign_out()
+def sign_out(request: Request, session: Session = Depends(get_session)) -> Response:
+    """Ends the session in the database: a copy of the cookie signs nobody in afterwards."""
+    web_session = web_session_of(request)
+    if web_session.secret is not None:
+        sessions.end_session(session, secret=web_session.secret)
+    web_session.sign_out()
     return RedirectResponse("/sign-in", status_code=303)
 
 
@@ -83,8 +100,8 @@ def render_settings(
     error)."""
     full = {
         "tokens": service.list_tokens(session, user=user),
-        "members": service.list_users(session, actor=user),
-        "time_zones": sorted(available_timezones()),
+        "members": service.list_users(session, actor=user, active_only=True),
+        "time_zones": sorted(time_zone_names()),
         "roles": list(Role),
         **context,
     }
@@ -164,6 +181,42 @@ def set_role(
 ) -> Response:
     try:
         service.set_role(session, actor=user, user_id=member_id, role=role)
+    except ReachoutError as exc:
+        return render_settings(request, session, user, status=exc.status, role_error=exc.detail)
+    return RedirectResponse("/settings?saved=members", status_code=303)
+
+
+@router.post("/settings/password")
+def change_password(
+    request: Request,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    user: User = Depends(page_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Your other sessions end; this one goes on."""
+    try:
+        service.change_password(
+            session,
+            user=user,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session=web_session_of(request).secret,
+        )
+    except ReachoutError as exc:
+        return render_settings(request, session, user, status=exc.status, password_error=exc.detail)
+    return RedirectResponse("/settings?saved=password", status_code=303)
+
+
+@router.post("/settings/members/{member_id}/remove")
+def remove_member(
+    request: Request,
+    member_id: int,
+    user: User = Depends(page_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    try:
+        service.remove_user(session, actor=user, user_id=member_id)
     except ReachoutError as exc:
         return render_settings(request, session, user, status=exc.status, role_error=exc.detail)
     return RedirectResponse("/settings?saved=members", status_code=303)

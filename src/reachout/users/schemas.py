@@ -45,6 +45,13 @@ class UserCreated(UserRead):
     password: str | None = Field(description="The generated password, shown once")
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

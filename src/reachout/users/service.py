@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from reachout import audit
 from reachout.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from reachout.kit import security
+from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id, plain_text
 from reachout.models import ApiToken, Team, User
 from reachout.models.enums import Role
+from reachout.users import sessions
 
 # A token's last use is written at most this often, so reads stay reads.
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -23,6 +25,7 @@ LAST_USED_PRECISION = timedelta(hours=1)
 
 EMAIL_MAX = 320
 NAME_MAX = 200
+PASSWORD_MIN = 8
 
 
 def normalize_email(email: str) -> str:
@@ -55,8 +58,7 @@ def add_user(
     existing = session.scalar(select(User).where(User.email == key))
     if existing is not None:
         raise Conflict(f"a user with email {key} exists already")
-    if len(password) < 8:
-        raise Invalid.on("password", "must be at least 8 characters")
+    _check_password("password", password)
     name = plain_text(name or "", field="name", max_length=NAME_MAX)
     user = User(
         team=team,
@@ -79,6 +81,11 @@ def add_user(
     return user
 
 
+def _check_password(field: str, password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise Invalid.on(field, f"must be at least {PASSWORD_MIN} characters")
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -86,9 +93,24 @@ def get_user_by_email(session: Session, email: str) -> User:
     return user
 
 
-def list_users(session: Session, *, actor: User) -> list[User]:
-    stmt = select(User).where(User.team_id == actor.team_id).order_by(User.id)
+def list_users(session: Session, *, actor: User, active_only: bool = False) -> list[User]:
+    """The team's users; removed ones too unless `active_only` (their names stay on the
+    touchpoints they logged)."""
+    stmt = _team_users(actor, active_only=active_only).order_by(User.id)
     return list(session.scalars(stmt))
+
+
+def page_users(
+    session: Session, *, actor: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[User]:
+    """One page of the team's active users, in id order (the API's list)."""
+    stmt = _team_users(actor, active_only=True)
+    return paginate(session, stmt, id_column=User.id, limit=limit, cursor=cursor)
+
+
+def _team_users(actor: User, *, active_only: bool) -> Select[Any]:
+    stmt = select(User).where(User.team_id == actor.team_id)
+    return stmt.where(User.is_active) if active_only else stmt
 
 
 def team_user_ids(session: Session, *, team_id: int) -> set[int]:
@@ -119,8 +141,18 @@ def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiT
 
 
 def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
-    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(_tokens_of(user).order_by(ApiToken.id)))
+
+
+def page_tokens(
+    session: Session, *, user: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[ApiToken]:
+    """One page of the user's tokens, in id order (the API's list)."""
+    return paginate(session, _tokens_of(user), id_column=ApiToken.id, limit=limit, cursor=cursor)
+
+
+def _tokens_of(user: User) -> Select[Any]:
+    return select(ApiToken).where(ApiToken.user_id == user.id)
 
 
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
@@ -213,3 +245,66 @@ def set_role(session: Session, *, actor: User, user_id: int, role: Role) -> User
         after={"role": user.role},
     )
     return user
+
+
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_session: str | None = None,
+) -> None:
+    """Change your own password. Every other web session of yours ends (one opened with the old
+    password by someone else is the reason to change it); `keep_session`, the caller's own, goes
+    on."""
+    if not security.verify_password(user.password_hash, current_password):
+        raise Invalid.on("current_password", "is not your current password")
+    _check_password("new_password", new_password)
+    user.password_hash = security.hash_password(new_password)
+    sessions.end_sessions(session, user_id=user.id, keep=keep_session)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        team_id=user.team_id,
+        action="update",
+        entity_type="user",
+        entity_id=user.id,
+        after={"password": "changed"},
+    )
+
+
+def remove_user(session: Session, *, actor: User, user_id: int) -> None:
+    """Remove a member from the team (admins only): they can no longer sign in, their web
+    sessions end and their API tokens are revoked. The user is deactivated, not deleted: what
+    they logged keeps its author."""
+    if actor.role != Role.admin:
+        raise Forbidden("only an admin can remove team members")
+    user = session.get(User, user_id) if is_db_id(user_id) else None
+    if user is None or user.team_id != actor.team_id:
+        raise NotFound(f"no team member with id {user_id}")
+    if user.id == actor.id:
+        raise Conflict("you cannot remove yourself: ask another admin")
+    sessions.end_sessions(session, user_id=user.id)
+    moment = now()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if not user.is_active:
+        return
+    user.is_active = False
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        action="remove",
+        entity_type="user",
+        entity_id=user.id,
+        before={"is_active": True},
+        after={"is_active": False},
+    )

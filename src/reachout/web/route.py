@@ -16,6 +16,7 @@ from reachout.errors import Forbidden, Unauthorized
 from reachout.kit.time import as_utc
 from reachout.models import User
 from reachout.routing import SAFE_METHODS, Deferred, UnitOfWorkRoute
+from reachout.users import sessions
 from reachout.web import labels
 from reachout.web.session import CSRF_FIELD, CSRF_HEADER, WebSession, read_session, write_session
 
@@ -81,19 +82,21 @@ def web_session_of(request: Request) -> WebSession:
 async def page_user(request: Request) -> User:
     """The signed-in user; otherwise the error handler sends the browser to sign in. Loaded in
     the endpoint's trip to the thread pool (a coroutine: no trip of its own)."""
-    user_id = web_session_of(request).user_id
-    if user_id is None:
+    secret = web_session_of(request).secret
+    if secret is None:
         raise Unauthorized("sign in to continue")
-    return cast(User, SignedIn(user_id))
+    return cast(User, SignedIn(secret))
 
 
 class SignedIn(Deferred):
-    def __init__(self, user_id: int) -> None:
-        self.user_id = user_id
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
 
     def resolve(self, session: Session) -> User:
-        user = session.get(User, self.user_id)
-        if user is None or not user.is_active:
+        # The session's row and its user in one statement: an ended session (signed out, its
+        # password changed, its user removed) or an expired one signs nobody in.
+        user = sessions.session_user(session, secret=self.secret)
+        if user is None:
             raise Unauthorized("sign in to continue")
         return user
 

@@ -1,7 +1,10 @@
-"""The signed session cookie: who is signed in, and the CSRF token of their forms.
+"""The signed session cookie: a signed-in session's secret, and the CSRF token of its forms.
 
-Everything a session needs lives in the cookie, signed with the instance secret, so any server
-process can serve any request (SPEC §5) and nothing is kept in process memory.
+A signed-in session is a database row (`reachout.users.sessions`) that the cookie names by its
+secret, so that sign-out can end it: a cookie that alone said who was signed in stayed valid, in
+any copy of it, until it expired. Any server process can serve any request (SPEC §5) and
+nothing is kept in process memory. An anonymous session (the sign-in form's CSRF token) is the
+cookie alone.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from reachout.db import Database
 from reachout.instance import ensure_secret_key
+from reachout.users.sessions import LIFETIME
 
 COOKIE = "reachout_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-MAX_AGE_SECONDS = 14 * 24 * 3600
+MAX_AGE_SECONDS = int(LIFETIME.total_seconds())
 
 _key_lock = threading.Lock()
 
@@ -29,16 +33,17 @@ _key_lock = threading.Lock()
 @dataclass
 class WebSession:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    user_id: int | None = None
+    # The secret of the signed-in session (see reachout.users.sessions); None: anonymous.
+    secret: str | None = None
     # Set when the cookie must be (re)written on the way out.
     changed: bool = False
 
-    def sign_in(self, user_id: int) -> None:
+    def sign_in(self, secret: str) -> None:
         # A new CSRF token with every sign-in: a token seen before it is worth nothing after.
-        self.user_id, self.csrf, self.changed = user_id, secrets.token_urlsafe(32), True
+        self.secret, self.csrf, self.changed = secret, secrets.token_urlsafe(32), True
 
     def sign_out(self) -> None:
-        self.user_id, self.csrf, self.changed = None, secrets.token_urlsafe(32), True
+        self.secret, self.csrf, self.changed = None, secrets.token_urlsafe(32), True
 
     def csrf_matches(self, sent: str | None) -> bool:
         return sent is not None and hmac.compare_digest(sent.encode(), self.csrf.encode())
@@ -68,16 +73,17 @@ def read_session(request: Request) -> WebSession:
     if raw:
         try:
             data: Any = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
-            csrf, user_id = data["csrf"], data.get("uid")
-            if isinstance(csrf, str) and (user_id is None or isinstance(user_id, int)):
-                return WebSession(csrf=csrf, user_id=user_id)
+            # A cookie of before sessions were stored says "uid", not "sid": anonymous now.
+            csrf, secret = data["csrf"], data.get("sid")
+            if isinstance(csrf, str) and (secret is None or isinstance(secret, str)):
+                return WebSession(csrf=csrf, secret=secret)
         except (BadSignature, KeyError, TypeError):
             pass
     return WebSession(changed=True)
 
 
 def write_session(request: Request, response: Response, web_session: WebSession) -> None:
-    value = _serializer(request).dumps({"csrf": web_session.csrf, "uid": web_session.user_id})
+    value = _serializer(request).dumps({"csrf": web_session.csrf, "sid": web_session.secret})
     response.set_cookie(
         COOKIE,
         value,
