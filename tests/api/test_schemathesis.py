@@ -14,10 +14,12 @@ random cases on every run instead of the same ones.
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis import BaseSchema, Case, HookContext
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -43,6 +45,28 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+
+# Instants and days at the edges of what Python and the databases hold (years 1 and 9999,
+# offsets of +/-14 h), at the edges of what the product accepts (1900 and 2199), and anywhere
+# between: the defaults of hypothesis stay near the present and never reach them.
+OFFSETS = [timezone(timedelta(hours=h)) for h in (14, -14, 5, -12)] + [UTC]
+EDGE_DAYS = [date(1, 1, 1), date(1899, 12, 31), date(1900, 1, 1), date(2199, 12, 31)]
+EDGE_DAYS += [date(2200, 1, 1), date(9999, 12, 31)]
+EDGE_INSTANTS = [datetime.combine(d, datetime.min.time()) for d in EDGE_DAYS] + [
+    datetime(9999, 12, 31, 23, 59, 59, 999999),
+    datetime(2199, 12, 31, 23, 59, 59, 999999),
+]
+INSTANTS = st.one_of(
+    st.builds(
+        lambda moment, zone: moment.replace(tzinfo=zone).isoformat(),
+        st.sampled_from(EDGE_INSTANTS) | st.datetimes(),
+        st.sampled_from(OFFSETS),
+    ),
+    st.datetimes().map(datetime.isoformat),  # no offset: UTC (SPEC §4)
+)
+DAYS = (st.sampled_from(EDGE_DAYS) | st.dates()).map(date.isoformat)
+schemathesis.openapi.format("date-time", INSTANTS)
+schemathesis.openapi.format("date", DAYS)
 
 
 def fuzz_config(base_url: str, token: str) -> schemathesis.Config:

@@ -27,6 +27,8 @@ HOSTILE = [
     str(2**63),  # no id column holds it
     "-1",
     "2026-02-30T25:61",
+    "9999-12-31T23:59",  # past year 9999 in UTC from any zone west of it
+    "0001-01-01T00:00",
 ]
 # A password is only ever verified, and every try costs an argon2 hash: the email is enough.
 SKIPPED = {("POST /sign-in", "password")}
