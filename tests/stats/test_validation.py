@@ -80,9 +80,11 @@ def test_three_years_are_fine_and_a_day_more_is_not(client: httpx.Client, team: 
     [
         # Blank values mean "not given", as a form sends them.
         {"project_id": "", "user_id": "", "channel": "", "group_by": "", "from": "", "to": ""},
-        {"to": "0001-01-01"},  # the default 30 days would start before the first date there is
-        {"from": "9999-12-31", "to": "9999-12-31", "group_by": "week"},
-        {"from": "0001-01-01", "to": "0001-01-31", "group_by": "week"},
+        # The first and last days accepted (kit/time.py): the default 30 days before the first
+        # start before it, and the week of the last ends after it.
+        {"to": "1900-01-01"},
+        {"from": "2199-12-31", "to": "2199-12-31", "group_by": "week"},
+        {"from": "1900-01-01", "to": "1900-01-31", "group_by": "week"},
         {"unknown": "ignored"},
     ],
 )
