@@ -20,8 +20,8 @@ from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
 from reachout.kit.types import is_db_id
 from reachout.models import Candidate, CandidateEmail, Touchpoint, User
-from reachout.models.enums import Role
 from reachout.touchpoints.history import history_change
+from reachout.touchpoints.permissions import can_change
 
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
 DETAIL_IDS = 10
@@ -246,7 +246,7 @@ def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> Non
     # logged for them right now commits first, and is then checked and deleted with the rest.
     lock_candidates(session, team_id=actor.team_id, candidate_id=candidate.id)
     touchpoints = repository.live_touchpoints(session, candidate_id=candidate.id)
-    if actor.role != Role.admin and any(t.created_by_id != actor.id for t in touchpoints):
+    if not all(can_change(actor, t) for t in touchpoints):
         raise Forbidden(
             "only an admin can delete a candidate whose activity was logged by someone else"
         )

@@ -15,6 +15,7 @@ from reachout.models.enums import DesignationChoice, Kind
 from reachout.projects.service import project_names
 from reachout.routing import get_session
 from reachout.touchpoints import bulk, service, timeline
+from reachout.touchpoints.permissions import can_change
 from reachout.touchpoints.schemas import BulkCreate, TouchpointCreate, TouchpointUpdate
 from reachout.users import service as users
 from reachout.web.forms import errors_by_field, local_datetime, validate
@@ -70,7 +71,7 @@ def activity_context(
         "project_names": project_names(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
-        "editable": {t.id for t in entries if service.can_change(user, t)},
+        "editable": {t.id for t in entries if can_change(user, t)},
         "now": now(),
     }
 

@@ -22,12 +22,12 @@ from reachout.models.enums import (
     DesignationChoice,
     DesignationMode,
     Kind,
-    Role,
     Source,
 )
 from reachout.projects.service import require_project
 from reachout.touchpoints import append
 from reachout.touchpoints.history import HistoryChange, history_change
+from reachout.touchpoints.permissions import can_change
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
 
 
@@ -143,12 +143,6 @@ def get_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touc
     if touchpoint is None or touchpoint.team_id != actor.team_id or touchpoint.deleted_at:
         raise NotFound(f"touchpoint {touchpoint_id} not found")
     return touchpoint
-
-
-def can_change(actor: User, touchpoint: Touchpoint) -> bool:
-    """Who may edit or delete a touchpoint: whoever logged it, and any admin. The API, the edit
-    form and the timeline's controls all ask this one function."""
-    return actor.role == Role.admin or touchpoint.created_by_id == actor.id
 
 
 def get_changeable_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
