@@ -82,7 +82,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = db or Database(settings)
     app.state.templates = make_templates()
-    app.state.stats_page = True
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(api_router())

@@ -27,7 +27,3 @@ class Settings(BaseSettings):
     # The largest request body a server process reads, in bytes; a larger one is answered 413
     # before it is parsed. 10 MB holds the largest bulk request (50,000 ids) twenty times over.
     max_request_bytes: int = Field(default=10_000_000, ge=1)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

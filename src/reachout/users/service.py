@@ -113,10 +113,6 @@ def _team_users(actor: User, *, active_only: bool) -> Select[Any]:
     return stmt.where(User.is_active) if active_only else stmt
 
 
-def team_user_ids(session: Session, *, team_id: int) -> set[int]:
-    return set(session.scalars(select(User.id).where(User.team_id == team_id)))
-
-
 def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiToken, str]:
     """A new API token; the secret is returned once and only its hash is stored."""
     secret = security.new_token()

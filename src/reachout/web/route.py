@@ -137,7 +137,6 @@ def render(
         "user": user,
         "tz": user.team.time_zone if user else "UTC",
         "csrf": web_session.csrf if web_session else "",
-        "stats_page": getattr(request.app.state, "stats_page", False),
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status, headers=headers)
