@@ -10,7 +10,6 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bench import report
 from bench.config import Config
@@ -24,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     started, clock = datetime.now(), time.perf_counter()
     load_at_start = state()
     sections = {name: SECTIONS[name] for name in config.sections}
-    figures: dict[str, dict[str, Any]] = {name: {} for name in sections}
+    figures: dict[str, dict[str, object]] = {name: {} for name in sections}
     servers: dict[str, tuple[str, dict[str, str]]] = {}
     with tempfile.TemporaryDirectory(prefix="reachout-bench-") as workdir:
         for key in config.databases:

@@ -1,15 +1,19 @@
-"""docs/performance.md: the machine, the command, then each section's tables."""
+"""docs/performance.md: the machine, the command, each section's tables, then bench/notes.md."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from types import ModuleType
+from pathlib import Path
 from typing import Any
 
 from bench.config import Config
 from bench.machine import Machine
-from bench.sections import SECTIONS
+from bench.sections import SECTIONS, Section
 from bench.targets import NAMES
+
+# Hand-written, closing the report: figures behind the code's design choices, which the
+# code's comments leave out so that they cannot go stale there (STYLE.md).
+NOTES = Path(__file__).with_name("notes.md")
 
 INTRO = """\
 # Performance
@@ -30,8 +34,8 @@ def render(
     config: Config,
     machine: Machine,
     servers: dict[str, tuple[str, dict[str, str]]],
-    sections: dict[str, ModuleType],
-    figures: dict[str, dict[str, Any]],
+    sections: dict[str, Section[Any]],
+    figures: dict[str, dict[str, object]],
     started: datetime,
     seconds: float,
     load: tuple[str, str],
@@ -40,6 +44,7 @@ def render(
     parts = [intro, _machine(config, machine, servers, started, seconds, load)]
     for name, section in sections.items():
         parts.append(f"## {section.TITLE}\n\n{section.render(figures[name], config)}")
+    parts.append(NOTES.read_text(encoding="utf-8").strip())
     return "\n\n".join(parts) + "\n"
 
 

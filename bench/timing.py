@@ -6,7 +6,9 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,14 @@ class Timings:
         return max(self.samples) * 1000
 
 
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+def timed(action: Callable[[], T]) -> tuple[float, T]:
     """Seconds taken by one call, and what it returned."""
     started = time.perf_counter()
     result = action()
     return time.perf_counter() - started, result
 
 
-def repeat(action: Callable[[], Any], runs: int) -> Timings:
+def repeat(action: Callable[[], object], runs: int) -> Timings:
     return Timings(tuple(timed(action)[0] for _ in range(runs)))
 
 

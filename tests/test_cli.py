@@ -1,4 +1,6 @@
-"""The `reachout` command, run for real in a subprocess against each test database."""
+"""The `reachout` command against each test database: run in this process through `main()`, as
+the console script runs it, and for real in a subprocess where a process matters (`--version`,
+`serve`)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
 
 from reachout import instance
+from reachout.cli import main
 from reachout.db import Database
 from reachout.demo import PASSWORD, TEAM_NAME, load_demo, load_demo_if_empty
 from reachout.kit import security
@@ -32,21 +37,40 @@ from reachout.models import (
 from tests.factories import make_team
 
 
-def run_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    # stdin is not a terminal here, so commands that need a password generate one.
-    env = {**os.environ, "REACHOUT_DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "reachout", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_cli(url: str, *args: str) -> Result:
+    """`reachout ARGS` on the database at `url`, in this process: through `main()`, which turns
+    errors into the one line on stderr that a user sees, with stdout and stderr kept apart.
+
+    stdin is not a terminal here, so commands that need a password generate one. An error that
+    `main()` lets through is raised here, where a process would have printed a traceback."""
+    runner = CliRunner()
+    env = {"REACHOUT_DATABASE_URL": url}
+    with (
+        runner.isolation(env=env) as (stdout, stderr, output),
+        mock.patch.object(sys, "argv", ["reachout", *args]),
+    ):
+        try:
+            main()
+            code: object = 0
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        assert isinstance(code, int | None), code
+        return Result(
+            runner=runner,
+            stdout_bytes=stdout.getvalue(),
+            stderr_bytes=stderr.getvalue(),
+            output_bytes=output.getvalue(),
+            return_value=None,
+            exit_code=code or 0,
+            exception=None,
+        )
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode != 0
+def assert_one_line_error(result: Result, *fragments: str) -> None:
+    assert result.exit_code != 0
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -61,7 +85,7 @@ def test_team_create_shows_a_generated_password_and_the_admin_can_get_a_token(
 ) -> None:
     url = db.settings.database_url
     created = run_cli(url, "team", "create", "Acme Talent", "--admin-email", "Ana@Acme.test")
-    assert created.returncode == 0, created.stderr
+    assert created.exit_code == 0, created.stderr
     password = next(
         line.removeprefix("Password: ")
         for line in created.stdout.splitlines()
@@ -74,7 +98,7 @@ def test_team_create_shows_a_generated_password_and_the_admin_can_get_a_token(
         assert security.verify_password(admin.password_hash, password)
 
     issued = run_cli(url, "token", "create", "--email", "ana@acme.test", "--label", "laptop")
-    assert issued.returncode == 0, issued.stderr
+    assert issued.exit_code == 0, issued.stderr
     # Nothing but the token on stdout, so `TOKEN=$(reachout token create ...)` works.
     assert issued.stdout.endswith("\n")
     token = issued.stdout.strip()
@@ -99,7 +123,7 @@ def test_user_add_sets_the_role_and_the_password_given(db: Database) -> None:
         *("user", "add", "--team", "Globex", "--email", "lee@globex.test"),
         *("--name", "Lee Park", "--role", "admin", "--password", "a long passphrase"),
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "Password" not in result.stdout
     with db.unit_of_work() as s:
         user = s.scalars(select(User).where(User.email == "lee@globex.test")).one()
@@ -139,7 +163,7 @@ def test_a_rule_broken_by_the_input_is_a_one_line_error(db: Database) -> None:
 
 def test_db_upgrade_on_a_migrated_database_changes_nothing(db: Database) -> None:
     result = run_cli(db.settings.database_url, "db", "upgrade")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "up to date" in result.stdout
 
 
@@ -148,9 +172,9 @@ def test_commands_on_an_unmigrated_database_say_to_upgrade(tmp_path: Path) -> No
     result = run_cli(url, "team", "create", "Acme", "--admin-email", "a@acme.test")
     assert_one_line_error(result, "reachout db upgrade")
     upgraded = run_cli(url, "db", "upgrade")
-    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.exit_code == 0, upgraded.stderr
     assert "upgraded from empty to" in upgraded.stdout
-    assert run_cli(url, "team", "create", "Acme", "--admin-email", "a@acme.test").returncode == 0
+    assert run_cli(url, "team", "create", "Acme", "--admin-email", "a@acme.test").exit_code == 0
 
 
 @pytest.mark.parametrize(

@@ -26,9 +26,9 @@ from reachout.models import (
     Touchpoint,
     User,
 )
-from reachout.stats.threads import rebuild_threads
+from reachout.projection.designations import resolve_auto_designations
+from reachout.projection.threads import rebuild_threads
 from reachout.synthetic.service import SeedSummary, seed_synthetic
-from reachout.touchpoints.resolution import resolve_auto_designations
 from tests.test_cli import assert_one_line_error, run_cli
 
 TEAM = "Seeded Talent"
@@ -227,7 +227,7 @@ def test_the_command_seeds_and_reports_in_one_line(db: Database) -> None:
         "--seed",
         "3",
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     summary, password = result.stdout.strip().splitlines()
     assert summary.startswith("Seeded team 'CLI'") and "200 touchpoints" in summary
     assert password.startswith("Password of the users created: ")

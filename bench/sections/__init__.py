@@ -3,11 +3,28 @@ the team it makes). A section measures one database at a time and renders all of
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Any, Protocol, TypeVar
 
+from bench.config import Config
 from bench.sections import api_bulk, bulk, load, seed, stats, web
+from bench.targets import Target
 
-SECTIONS: dict[str, ModuleType] = {
+F = TypeVar("F")
+
+
+class Section(Protocol[F]):
+    """What a section module has: its title, its figures for one database, and those of every
+    database (by key) as Markdown."""
+
+    TITLE: str
+
+    def measure(self, target: Target, config: Config) -> F: ...
+
+    def render(self, figures: dict[str, F], config: Config) -> str: ...
+
+
+# Each section has figures of its own type; the run only passes them from `measure` to `render`.
+SECTIONS: dict[str, Section[Any]] = {
     "seed": seed,
     "stats": stats,
     "bulk": bulk,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from sqlalchemy import delete, func, select
 
@@ -95,7 +94,9 @@ def _undo(target: Target, batch_id: int) -> None:
         undo_batch(session, actor=session.get_one(User, target.admin_id), batch_id=batch_id)
 
 
-def floor_rows(target: Target, project_id: int, candidate_ids: list[int]) -> list[tuple[Any, ...]]:
+def floor_rows(
+    target: Target, project_id: int, candidate_ids: list[int]
+) -> list[tuple[object, ...]]:
     """The rows a bulk InMail writes, as the driver would be given them."""
     with target.db.unit_of_work(write=False) as session:
         zone = session.get_one(User, target.admin_id).team.time_zone
@@ -124,7 +125,7 @@ def floor_rows(target: Target, project_id: int, candidate_ids: list[int]) -> lis
     ]
 
 
-def floor_seconds(target: Target, rows: list[tuple[Any, ...]]) -> float:
+def floor_seconds(target: Target, rows: list[tuple[object, ...]]) -> float:
     """The rows written by the driver alone (COPY, or executemany) in one transaction, commit
     included; then removed, untimed."""
     with target.db.unit_of_work(write=False) as session:

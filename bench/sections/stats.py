@@ -14,7 +14,14 @@ from bench.targets import Target
 from bench.timing import Timings, ms, repeat
 from reachout.kit.time import local_day, now
 from reachout.models import User
-from reachout.stats.schemas import ActivityMetrics, CohortMetrics, GroupBy, StatsQuery, StatsView
+from reachout.stats.schemas import (
+    ActivityMetrics,
+    CohortMetrics,
+    GroupBy,
+    OutreachStats,
+    StatsQuery,
+    StatsView,
+)
 from reachout.stats.service import outreach_stats
 
 TITLE = "Outreach Stats"
@@ -65,14 +72,14 @@ def _query(
     )
 
 
-def _ask(target: Target, query: StatsQuery) -> Any:
+def _ask(target: Target, query: StatsQuery) -> OutreachStats:
     """One request's work: a session, the admin, the stats."""
     with target.db.unit_of_work(write=False) as session:
         actor = session.get_one(User, target.admin_id)
         return outreach_stats(session, actor=actor, query=query)
 
 
-def _size(stats: Any) -> tuple[int, int]:
+def _size(stats: OutreachStats) -> tuple[int, int]:
     totals = stats.totals
     if isinstance(totals, CohortMetrics):
         counted = totals.contacted

@@ -12,10 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from reachout import problems
+from reachout import problems, routing
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit.body_limit import BodyLimit
+from reachout.users.service import authenticate_token
 
 log = logging.getLogger("reachout")
 
@@ -24,6 +25,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 def api_router() -> APIRouter:
     from reachout.candidates.api import router as candidates
+    from reachout.candidates.membership_api import router as membership
     from reachout.projects.api import router as projects
     from reachout.stats.api import router as stats
     from reachout.teams.api import router as teams
@@ -34,13 +36,14 @@ def api_router() -> APIRouter:
     # Touchpoints first: a request is matched against the routes in this order, and logging
     # is what the API is called for most (matching through the others cost a single log
     # about 0.4 ms of CPU, by cProfile).
-    for router in (touchpoints, candidates, projects, stats, users, teams):
+    for router in (touchpoints, candidates, projects, membership, stats, users, teams):
         root.include_router(router)
     return root
 
 
 def pages_router() -> APIRouter:
     from reachout.candidates.pages import router as candidates
+    from reachout.candidates.profile import router as profile
     from reachout.projects.pages import router as projects
     from reachout.stats.pages import router as stats
     from reachout.teams.pages import router as teams
@@ -48,7 +51,7 @@ def pages_router() -> APIRouter:
     from reachout.users.pages import router as users
 
     root = APIRouter(include_in_schema=False)
-    for router in (users, teams, candidates, projects, touchpoints, stats):
+    for router in (users, teams, candidates, profile, projects, touchpoints, stats):
         root.include_router(router)
     return root
 
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = db or Database(settings)
     app.state.templates = make_templates()
     problems.install(app)
+    routing.install(app, authenticate=authenticate_token)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(api_router())
     app.include_router(pages_router())

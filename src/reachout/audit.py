@@ -120,15 +120,15 @@ def event_values(
         "before": before,
         "after": after,
         # Given here, not left to the column's default: a statement that runs this insert as
-        # a CTE (touchpoints/append.py) would not apply that.
+        # a CTE (projection/appending.py) would not apply that.
         "created_at": utcnow(),
     }
 
 
 @cache
-def insert_event(prefix: str = "") -> Insert:
+def insert_event() -> Insert:
     """Built once (every write records an event), a Core insert: no ORM object to flush. Its
-    parameters are `event_values`' names, each after `prefix` (to combine it with others)."""
+    parameters are `event_values`' names."""
     table: Table = AuditEvent.__table__  # type: ignore[assignment]
     names = (
         "team_id",
@@ -140,4 +140,4 @@ def insert_event(prefix: str = "") -> Insert:
         "after",
         "created_at",
     )
-    return insert(table).values({name: bindparam(prefix + name) for name in names})
+    return insert(table).values({name: bindparam(name) for name in names})

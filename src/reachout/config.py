@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,9 +19,9 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
     # API requests a server process works on at once, each in a thread of its own (the others
     # wait their turn, without a connection). Python runs one thread at a time: more threads
-    # than the database round trips can overlap only contend for the interpreter lock. Single
-    # logs at 150 req/s on PostgreSQL (2 processes, the benchmark's load generator): p99 31 ms
-    # with 2, 140 ms with 4, 1.1 s with 8. At most pool_size.
+    # than the database round trips can overlap only contend for the interpreter lock, and
+    # lengthen the slowest requests' latency. Two let one request's Python run while another
+    # waits on the database. At most pool_size.
     api_threads: int = Field(default=2, ge=1)
     # How long a SQLite writer waits for the lock held by another writer.
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
@@ -27,3 +29,8 @@ class Settings(BaseSettings):
     # The largest request body a server process reads, in bytes; a larger one is answered 413
     # before it is parsed. 10 MB holds the largest bulk request (50,000 ids) twenty times over.
     max_request_bytes: int = Field(default=10_000_000, ge=1)
+
+
+# A signed-in web session ends this long after sign-in, however much it is used (its cookie's
+# max-age too).
+SESSION_LIFETIME = timedelta(days=14)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import select
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, ForeignKeyConstraint, Index, Table, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from reachout.config import Settings
 from reachout.kit.sql import sqlite_local_day
@@ -33,10 +34,9 @@ def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
         _end_open_transactions(engine)
         return engine
     # No overflow: a connection opened past the pool's size is closed as soon as it is given
-    # back, so a server under steady load opened and closed one every ten requests or so (a
-    # new backend process each time: 1 to 2 ms more database CPU per request in the load
-    # benchmark). Requests beyond pool_size wait for a connection instead; on a few cores that
-    # is no slower.
+    # back, so a server under steady load keeps opening and closing them, each one a new
+    # PostgreSQL backend process to start. Requests beyond pool_size wait for a connection
+    # instead; on a few cores that is no slower.
     engine = create_engine(url, pool_size=settings.pool_size, max_overflow=0)
     _end_open_transactions(engine)
     _ping_when_in_doubt(engine)
@@ -53,9 +53,9 @@ def _ping_when_in_doubt(engine: Engine) -> None:
     long enough to be dropped unseen, or its socket has something to read (an idle connection
     has nothing to read unless the server said goodbye: a restart or a terminated backend).
 
-    `pool_pre_ping` pings on every checkout, a round trip per request: under load it cost a
-    tenth of a single log's CPU. A connection that fails its ping is replaced (SQLAlchemy's
-    pool retries the checkout on DisconnectionError).
+    `pool_pre_ping` pings on every checkout: a round trip added to every request, for
+    connections that are nearly always alive. A connection that fails its ping is replaced
+    (SQLAlchemy's pool retries the checkout on DisconnectionError).
     """
 
     @event.listens_for(engine, "checkin")
@@ -108,7 +108,8 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        # The default page cache is 2 MB; stats scans of a period ran 1.5-2x faster with more.
+        # 32 MiB of page cache, not the default 2 MB: a stats scan of a period reads more pages
+        # than the default holds.
         cur.execute("PRAGMA cache_size=-32768")
         cur.execute("PRAGMA mmap_size=134217728")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -139,8 +140,9 @@ class Database:
             if _is_file(self.engine):
                 # SQLite has one writer at a time. Writers of one process queue for a single
                 # connection, in order, instead of each polling the file's lock through the
-                # busy handler, which hands it to whoever polls at the right moment: under 32
-                # concurrent clients the median request took 60 ms and the slowest 10 s.
+                # busy handler, which hands it to whoever polls at the right moment, so under
+                # concurrency a writer can wait many times the median. A queue is fair: the
+                # slowest wait stays within a small multiple of the median.
                 self._writer = make_engine(settings, sqlite_writer=True)
                 write_bind = self._writer
                 self.checkpointer = _checkpoint_in_background(self.engine, self._writer)
@@ -201,3 +203,107 @@ def _checkpoint_in_background(reader: Engine, writer: Engine) -> WalCheckpointer
     )
     checkpointer.start()
     return checkpointer
+
+
+# --- Bulk loading ---------------------------------------------------------------------------
+# Seeding and the benchmark's floor write many rows with the driver alone. Each database has
+# its own fastest way to take them; these helpers are the only place that knows which.
+
+
+def write_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Append rows to `table` in the order given (ids, when not given, follow it), on the
+    session's own connection and inside its transaction.
+
+    PostgreSQL: `COPY ... FROM STDIN`; SQLite: `executemany` of one prepared INSERT. Values go
+    as the database stores them (timestamps as `YYYY-MM-DD HH:MM:SS.ffffff` text, naive UTC),
+    so the driver converts nothing per row.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a live session's connection always has one
+    names = ", ".join(f'"{column}"' for column in columns)
+    if connection.dialect.name == "postgresql":
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def indexes_built_after(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """Load `tables` without their secondary indexes and, on PostgreSQL, without their foreign
+    keys, then build those again from the tables' definitions (as pg_restore does).
+
+    One sort per index instead of a B-tree insert per row and index, and one join per foreign
+    key instead of a lookup per row. SQLite keeps its foreign keys: it cannot drop a constraint
+    short of rebuilding the table. The transaction holds the tables exclusively meanwhile, so
+    this is for loading, not for a database in use. Nothing is rebuilt on an error: the
+    rollback (DDL is transactional on both databases) restores the tables as they were.
+    """
+    connection = session.connection()
+    indexes = [index for table in tables for index in sorted(table.indexes, key=_index_name)]
+    foreign_keys: list[ForeignKeyConstraint] = []
+    if connection.dialect.name == "postgresql":
+        foreign_keys = [
+            fk for table in tables for fk in sorted(table.foreign_key_constraints, key=_fk_key)
+        ]
+    for fk in foreign_keys:
+        connection.execute(DropConstraint(fk))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+    for fk in foreign_keys:
+        connection.execute(AddConstraint(fk))
+
+
+def _index_name(index: Index) -> str:
+    return str(index.name)
+
+
+def _fk_key(fk: ForeignKeyConstraint) -> list[str]:
+    return list(fk.column_keys)
+
+
+# SQLite's page cache while loading (KiB, negated as the pragma takes it): a table of a
+# million rows and its index sorts fit, instead of going back and forth to the file.
+LOADING_CACHE_SIZE = -256 * 1024
+
+
+@contextmanager
+def larger_page_cache(session: Session) -> Iterator[None]:
+    """SQLite: this connection's page cache at LOADING_CACHE_SIZE meanwhile, then as it was.
+    PostgreSQL: nothing (its buffers are the server's, shared by every connection)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = int(session.scalar(text("PRAGMA cache_size")) or 0)
+    session.execute(text(f"PRAGMA cache_size = {LOADING_CACHE_SIZE}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {before}"))
+
+
+def refresh_planner_statistics(session: Session, tables: Sequence[str]) -> None:
+    """PostgreSQL: ANALYZE `tables`, so that the next queries are planned on what was just
+    loaded rather than on the statistics of before (autovacuum would only catch up later).
+    SQLite: nothing; it keeps statistics only where ANALYZE has run, and the app never runs
+    it, so loaded data is planned as data written in use would be."""
+    if session.get_bind().dialect.name != "postgresql" or not tables:
+        return
+    session.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in tables)))

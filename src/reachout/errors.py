@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,30 @@ class FieldError:
             out["id"] = self.id
         out["message"] = self.message
         return out
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
+    """Pydantic's validation errors (of a request or of a form) as FieldErrors, each naming its
+    field as the client sent it: a body's field without the "body" in front."""
+    out = []
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        message = str(err.get("msg", "is not valid"))
+        if err.get("type") == "extra_forbidden":
+            message = "is not a known field"
+        elif err.get("type") == "json_invalid":
+            message = "the body is not valid JSON"
+            loc = ("body",)
+        message = message.removeprefix("Value error, ")
+        out.append(FieldError(message, field=_field_of(loc)))
+    return out
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
 
 
 @dataclass

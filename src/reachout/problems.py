@@ -1,4 +1,4 @@
-"""Errors rendered as RFC 9457 problem+json for the API."""
+"""Errors rendered as RFC 9457 problem+json for the API, and as the error page for pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reachout.errors import FieldError, ReachoutError
+from reachout.errors import FieldError, ReachoutError, field_errors
+from reachout.web.errors import error_page, is_page
 
 log = logging.getLogger("reachout")
 
@@ -75,32 +76,7 @@ def problem_response(
     )
 
 
-def _field_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
-def validation_errors(exc: RequestValidationError) -> list[FieldError]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err.get("loc", ()))
-        message = str(err.get("msg", "is not valid"))
-        if err.get("type") == "extra_forbidden":
-            message = "is not a known field"
-        elif err.get("type") == "json_invalid":
-            message = "the body is not valid JSON"
-            loc = ("body",)
-        message = message.removeprefix("Value error, ")
-        out.append(FieldError(message, field=_field_of(loc)))
-    return out
-
-
 def install(app: FastAPI) -> None:
-    # Imported here: the web edge renders templates, which the API alone never needs.
-    from reachout.web.errors import error_page, is_page
-
     @app.exception_handler(ReachoutError)
     async def _reachout(request: Request, exc: ReachoutError) -> Response:
         if is_page(request):
@@ -118,7 +94,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = validation_errors(exc)
+        errors = field_errors(exc.errors())
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         if is_page(request):
             return error_page(request, 422, "Validation failed", detail)

@@ -12,20 +12,19 @@ import weakref
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import anyio.to_thread
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from reachout import idempotency
 from reachout.db import Database
-from reachout.kit import idempotency
 from reachout.models import User
-from reachout.users import service as users
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -101,11 +100,27 @@ def _page_work(session: Session, endpoint: Callable[..., Any], values: dict[str,
 _page_session: ContextVar[Session] = ContextVar("reachout_page_session")
 
 
+class Authenticate(Protocol):
+    """How the API authenticates its callers: the user of a bearer token's secret, or
+    Unauthorized. A write request may record the token's use."""
+
+    def __call__(self, session: Session, secret: str, *, write: bool) -> User: ...
+
+
+def install(app: FastAPI, *, authenticate: Authenticate) -> None:
+    """Give the app's API routes their authentication. The app installs it rather than this
+    module importing it: authentication is the users domain's, and the domains build on the
+    routes."""
+    app.state.authenticate = authenticate
+
+
 @dataclass
 class Unit:
     """An API request's unit of work, made in the endpoint's trip to the thread pool."""
 
     session: Session
+    authenticate: Authenticate
+    # The bearer token's secret; without one, `current_user` answers 401 before any trip.
     secret: str | None
     write: bool
     threads: int
@@ -121,24 +136,24 @@ _unit: ContextVar[Unit] = ContextVar("reachout_unit")
 
 
 class Caller:
-    """What `reachout.auth.current_user` gives an API endpoint: the caller's token, looked up
-    in the endpoint's own trip to the thread pool (ApiRoute), in the request's transaction."""
+    """What `reachout.users.auth.current_user` gives an API endpoint: a stand-in that ApiRoute
+    replaces with the authenticated user in the endpoint's trip to the thread pool (a coroutine
+    dependency has no trip of its own, and the token's lookup belongs to the request's
+    transaction)."""
 
 
-CALLER = Caller()
+CALLER = cast(User, Caller())
 
 
 class ApiRoute(APIRoute):
     """An API route: the whole unit of work in one trip to the thread pool.
 
     The endpoint (a plain function) runs in a worker thread together with everything else that
-    touches the database: the caller's token, the Idempotency-Key claim (routes declared with
-    `openapi_extra=IDEMPOTENT`), the answer's serialisation, its record for the key, and the
-    commit. A request so holds its database connection within one trip. Before, it took up to
-    four (token, claim, endpoint, commit), keeping its connection between them: a request
-    holding one could wait for a thread behind requests that waited for its connection, and the
-    hand-overs cost about 3 ms of CPU per single log (measured in process, with and without
-    the thread pool).
+    touches the database, in this order: the caller's authentication, the Idempotency-Key
+    claim (routes declared with `openapi_extra=IDEMPOTENT`), the endpoint, the answer's
+    serialisation, its record for the key, and the commit. A request so holds its database
+    connection within one trip: holding it across several, a request could wait for a thread
+    behind requests that waited for its connection.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -165,11 +180,11 @@ class ApiRoute(APIRoute):
         try:
             if unit.secret is None:  # current_user answers 401 before; never here
                 raise RuntimeError("an API endpoint without current_user")
-            user, outcome = _caller_and_claim(session, unit)
-            if isinstance(outcome, Response):
+            user = unit.authenticate(session, unit.secret, write=unit.write)
+            claim = _claim(session, unit, user)
+            if isinstance(claim, Response):
                 session.rollback()
-                return outcome
-            claim = outcome
+                return claim
             values = {k: user if v is CALLER else v for k, v in values.items()}
             response = self._answer(endpoint(**values))
             if response.status_code >= 400:
@@ -208,6 +223,7 @@ class ApiRoute(APIRoute):
             scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
             unit = Unit(
                 db.new_session(write=write),
+                request.app.state.authenticate,
                 secret if scheme.lower() == "bearer" and secret else None,
                 write,
                 threads=min(db.settings.api_threads, db.settings.pool_size),
@@ -222,9 +238,9 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError:
-                # No token or a bad one is a 401 (SPEC §4), whatever else is wrong.
+                # A bad token is a 401 (SPEC §4), whatever else is wrong.
                 if unit.secret is not None:
-                    await run_in_threadpool(_check_token, db, unit.secret)
+                    await run_in_threadpool(_authenticate_apart, db, unit)
                 raise
             finally:
                 _unit.reset(token)
@@ -235,29 +251,13 @@ class ApiRoute(APIRoute):
         return run
 
 
-def _caller_and_claim(session: Session, unit: Unit) -> tuple[User, int | Response | None]:
-    """The caller, and the request's claim on its Idempotency-Key (if it sent one): the claim's
-    id, or the answer to replay. On PostgreSQL, one statement makes both (a round trip less)."""
-    secret = cast(str, unit.secret)
-    key = idempotency.usable_key(unit.key) if unit.key is not None else None
-    if key is not None and session.get_bind().dialect.name == "postgresql":
-        user, claimed = users.authenticate_token_with(
-            session,
-            secret,
-            write=unit.write,
-            also=idempotency.claim_by_token(),
-            values=idempotency.claim_values(key, unit.request_print),
-        )
-        if claimed is None:
-            return user, idempotency.taken(
-                session, owner_id=user.id, key=key, request_print=unit.request_print
-            )
-        return user, claimed
-    # A key `claim` refuses is refused after the token is checked: a bad token is a 401 first.
-    user = users.authenticate_token(session, secret, write=unit.write)
+def _claim(session: Session, unit: Unit, user: User) -> int | Response | None:
+    """The request's claim on its Idempotency-Key, made after the caller is authenticated (a
+    bad token is a 401 before a bad key is a 422): the claim's id, the answer to replay, or
+    None without a key."""
     if unit.key is None:
-        return user, None
-    return user, idempotency.claim(
+        return None
+    return idempotency.claim(
         session, owner_id=user.id, key=unit.key, request_print=unit.request_print
     )
 
@@ -276,9 +276,10 @@ def _api_limiter(threads: int) -> anyio.CapacityLimiter:
     return limiter
 
 
-def _check_token(db: Database, secret: str) -> None:
+def _authenticate_apart(db: Database, unit: Unit) -> None:
+    """Authenticate the caller of a request that failed before its endpoint's trip."""
     with db.unit_of_work(write=False) as session:
-        users.authenticate_token(session, secret, write=False)
+        unit.authenticate(session, cast(str, unit.secret), write=False)
 
 
 async def get_session(request: Request) -> Session:

@@ -21,8 +21,8 @@ from reachout.kit.sql import shift_days
 from reachout.models import Team, Touchpoint, User
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Channel
+from reachout.projection.designations import resolve_auto_designations
 from reachout.touchpoints import bulk
-from reachout.touchpoints.resolution import resolve_auto_designations
 from reachout.touchpoints.schemas import BulkCreate
 from tests.factories import make_candidate, make_project, make_team
 from tests.touchpoints.helpers import designations, log

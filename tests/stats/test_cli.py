@@ -1,4 +1,4 @@
-"""`reachout stats`, run for real in a subprocess against each test database."""
+"""`reachout stats` against each test database, run in this process as `main()` runs it."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def team(db: Database) -> StatsTeam:
 def test_a_table_with_the_groups_and_the_totals(db: Database, team: StatsTeam) -> None:
     url = db.settings.database_url
     result = run_cli(url, "stats", "--team", team.name, *PERIOD, "--group-by", "user")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Cohort view, 2026-11-02 to 2026-11-15 (America/New_York)" in out
     cells = {row[0]: row[1:] for row in _table_rows(out)}
@@ -67,7 +67,7 @@ def test_csv_and_json(db: Database, team: StatsTeam) -> None:
     result = run_cli(
         url, "stats", "--team", team.name, "--view", "activity", *PERIOD, "--format", "csv"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows == [
         {
@@ -85,7 +85,7 @@ def test_csv_and_json(db: Database, team: StatsTeam) -> None:
     result = run_cli(
         url, "stats", "--team", team.name, *PERIOD, "--group-by", "stage", "--format", "json"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     assert (answer["from"], answer["to"], answer["group_by"]) == (
         "2026-11-02",
@@ -112,11 +112,11 @@ def test_filters_by_member_email_project_and_channel(db: Database, team: StatsTe
     result = run_cli(
         url, "stats", "--team", team.name, *PERIOD, "--user-email", ben_email, "--format", "json"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["totals"]["contacted"] == 1
     for extra in (("--channel", "text"), ("--project-id", str(team.projects[0]))):
         result = run_cli(url, "stats", "--team", team.name, *PERIOD, *extra, "--format", "json")
-        assert result.returncode == 0, result.stderr
+        assert result.exit_code == 0, result.stderr
         assert json.loads(result.stdout)["totals"]["contacted"] == 0  # no project, no texts
 
 

@@ -7,13 +7,25 @@ root), which CI keeps.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    StorageState,
+    sync_playwright,
+)
+from sqlalchemy import select
 
 from reachout.db import Database
+from reachout.kit.time import now
+from reachout.models import StoredSession, User
+from reachout.users.sessions import LIFETIME
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, World
 
@@ -51,17 +63,41 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def context(
-    browser: Browser, live_server: LiveServer, db: Database, request: pytest.FixtureRequest
-) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+def _new_context(
+    browser: Browser, live_server: LiveServer, storage_state: StorageState | None = None
+) -> BrowserContext:
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        storage_state=storage_state,
+    )
     context.set_default_timeout(10_000)
-    yield context
+    return context
+
+
+@pytest.fixture
+def contexts(
+    browser: Browser, live_server: LiveServer, db: Database, request: pytest.FixtureRequest
+) -> Iterator[Callable[[StorageState | None], BrowserContext]]:
+    """Opens browser contexts for the test; saves their pages if it fails, then closes them."""
+    opened: list[BrowserContext] = []
+
+    def open_context(storage_state: StorageState | None = None) -> BrowserContext:
+        opened.append(_new_context(browser, live_server, storage_state))
+        return opened[-1]
+
+    yield open_context
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        _save_artifacts(request.node.nodeid, context.pages)
-    context.close()
+        _save_artifacts(request.node.nodeid, [page for c in opened for page in c.pages])
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def context(contexts: Callable[[StorageState | None], BrowserContext]) -> BrowserContext:
+    """A browser context that nobody is signed in to."""
+    return contexts(None)
 
 
 def _save_artifacts(nodeid: str, pages: list[Page]) -> None:
@@ -83,10 +119,80 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+class SavedSignIns:
+    """One sign-in through the form per worker, database and role; later tests reuse its state.
+
+    A saved browser state alone cannot outlive its test: `db` empties every table after each
+    test, web_session included, and `world` makes new users (tests/conftest.py), so the next
+    test has neither the session row the cookie names nor the user it named. What the form
+    leaves is a signed cookie holding a random secret, and a web_session row mapping that
+    secret's hash to the user. The first test of a role signs in through the real form and keeps
+    both; each later test puts the row back for its own user of that role (the row start_session
+    writes) and opens a context on the saved state, which is then as signed in as the form would
+    have made it, the server's cookie-signing key being the same for the live server's lifetime.
+    """
+
+    def __init__(self, browser: Browser, live_server: LiveServer) -> None:
+        self.browser, self.live_server = browser, live_server
+        self.saved: dict[str, tuple[StorageState, str]] = {}
+
+    def state_of(self, role: str, user: User) -> StorageState:
+        if role not in self.saved:
+            self.saved[role] = self._sign_in(user)
+            return self.saved[role][0]
+        state, secret_hash = self.saved[role]
+        with self.live_server.db.unit_of_work() as s:
+            stmt = select(StoredSession.user_id).where(StoredSession.secret_hash == secret_hash)
+            owner = s.scalar(stmt)
+            if owner is None:
+                expires_at = now() + LIFETIME
+                s.add(
+                    StoredSession(secret_hash=secret_hash, user_id=user.id, expires_at=expires_at)
+                )
+            else:  # a second context of the same role in this test: the row is there already
+                assert owner == user.id, "a session row outlived its test"
+        return state
+
+    def _sign_in(self, user: User) -> tuple[StorageState, str]:
+        context = _new_context(self.browser, self.live_server)
+        try:
+            page = context.new_page()
+            sign_in(page, user.email)
+            page.wait_for_url("**/candidates")
+            state = context.storage_state()
+        finally:
+            context.close()
+        with self.live_server.db.unit_of_work() as s:
+            stmt = select(StoredSession.secret_hash).where(StoredSession.user_id == user.id)
+            return state, s.scalars(stmt).one()
+
+
+@pytest.fixture(scope="session")
+def saved_sign_ins(browser: Browser, live_server: LiveServer) -> SavedSignIns:
+    """The sign-ins of one worker on one database (the live server is per database)."""
+    return SavedSignIns(browser, live_server)
+
+
 @pytest.fixture
-def page(context: BrowserContext, world: World) -> Page:
-    """A page signed in as the admin of team A (`world`)."""
-    page = context.new_page()
-    sign_in(page, world.admin.user.email)
-    page.wait_for_url("**/candidates")
+def signed_in(
+    contexts: Callable[[StorageState | None], BrowserContext],
+    saved_sign_ins: SavedSignIns,
+    world: World,
+) -> Callable[[str], BrowserContext]:
+    """A new browser context signed in as `world`'s "admin", "member" or "outsider"."""
+
+    def open_as(role: str) -> BrowserContext:
+        actor = getattr(world, role)
+        return contexts(saved_sign_ins.state_of(role, actor.user))
+
+    return open_as
+
+
+@pytest.fixture
+def page(signed_in: Callable[[str], BrowserContext]) -> Page:
+    """A page signed in as the admin of team A (`world`), on the candidates list."""
+    page = signed_in("admin").new_page()
+    page.goto("/candidates")
+    # Signed out, the page would have been sent on to /sign-in?next=%2Fcandidates.
+    assert urlsplit(page.url).path == "/candidates", f"the saved sign-in did not hold: {page.url}"
     return page

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from reachout.db import Database
 from reachout.models import Touchpoint
 from tests.factories import World, make_candidate
-from tests.web.conftest import sign_in
 
 
 def _candidate(db: Database, world: World, **fields: object) -> int:
@@ -95,28 +96,23 @@ def test_edit_and_delete_an_own_entry(page: Page, world: World, db: Database) ->
 
 
 def test_a_member_cannot_change_someone_elses_entry(
-    context: BrowserContext, page: Page, world: World, db: Database
+    signed_in: Callable[[str], BrowserContext], page: Page, world: World, db: Database
 ) -> None:
     candidate_id = _candidate(db, world)
     page.goto(f"/candidates/{candidate_id}")
     _log(page, channel="InMail", activity="Auto")
-    other = context.browser.new_context(base_url=page.url.split("/candidates")[0])  # type: ignore[union-attr]
-    try:
-        member = other.new_page()
-        sign_in(member, world.member.user.email)
-        member.goto(f"/candidates/{candidate_id}")
-        entry = member.locator("#timeline > li").first
-        expect(entry).to_contain_text("First reach out")
-        expect(entry.get_by_role("button", name="Edit")).to_have_count(0)
-        with db.unit_of_work() as s:
-            touchpoint_id = s.scalars(select(Touchpoint.id)).one()
-        token = member.locator("input[name=csrf_token]").first.get_attribute("value")
-        answer = member.request.post(
-            f"/touchpoints/{touchpoint_id}/delete", form={"csrf_token": token or ""}
-        )
-        assert answer.status == 403
-    finally:
-        other.close()
+    member = signed_in("member").new_page()
+    member.goto(f"/candidates/{candidate_id}")
+    entry = member.locator("#timeline > li").first
+    expect(entry).to_contain_text("First reach out")
+    expect(entry.get_by_role("button", name="Edit")).to_have_count(0)
+    with db.unit_of_work() as s:
+        touchpoint_id = s.scalars(select(Touchpoint.id)).one()
+    token = member.locator("input[name=csrf_token]").first.get_attribute("value")
+    answer = member.request.post(
+        f"/touchpoints/{touchpoint_id}/delete", form={"csrf_token": token or ""}
+    )
+    assert answer.status == 403
 
 
 def test_a_long_timeline_shows_older_activity_on_demand(

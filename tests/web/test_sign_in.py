@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import func, select
 
@@ -10,6 +11,16 @@ from reachout.users.signin import MAX_FAILURES_PER_EMAIL
 from tests.conftest import LiveServer
 from tests.factories import World
 from tests.web.conftest import sign_in
+
+
+@pytest.fixture
+def page(context: BrowserContext, world: World) -> Page:
+    """The admin of team A, signed in through the form here (other modules reuse a saved
+    sign-in): what these tests check is what the form leaves."""
+    page = context.new_page()
+    sign_in(page, world.admin.user.email)
+    page.wait_for_url("**/candidates")
+    return page
 
 
 def test_sign_in_lands_on_candidates_and_sign_out_leaves(page: Page, world: World) -> None:

@@ -3,14 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
 from reachout.candidates import service
 from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
-from reachout.kit.idempotency import IDEMPOTENT
+from reachout.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
+from reachout.users.auth import current_user
 
 router = APIRouter(tags=["candidates"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 

@@ -1,4 +1,5 @@
-"""The candidates list (search, last contacted, latest reply) and the candidate profile."""
+"""The candidates lists: the team's (search, last contacted, latest reply, Add candidate) and
+a project's (its page, where the bulk Log Outreach/Reply starts)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from sqlalchemy.orm import Session
 from reachout.candidates import service
 from reachout.candidates.schemas import CandidateCreate
 from reachout.errors import Conflict, Invalid
+from reachout.kit.time import now
 from reachout.models import User
 from reachout.projects import service as projects
 from reachout.routing import get_session
-from reachout.touchpoints.pages import activity_context
 from reachout.touchpoints.timeline import contact_summaries
+from reachout.users.auth import page_user
 from reachout.web.errors import is_htmx
 from reachout.web.forms import errors_by_field, validate
-from reachout.web.route import PageRoute, page_user, render
+from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -122,21 +124,22 @@ def add_candidate(
     return RedirectResponse(f"/candidates/{candidate.id}", status_code=303)
 
 
-@router.get("/candidates/{candidate_id}")
-def profile(
+@router.get("/projects/{project_id}")
+def project_page(
     request: Request,
-    candidate_id: int,
+    project_id: int,
+    q: str | None = Query(default=None, max_length=200),
+    cursor: str | None = None,
     user: User = Depends(page_user),
     session: Session = Depends(get_session),
 ) -> Response:
-    candidate = service.get_candidate(session, actor=user, candidate_id=candidate_id)
-    read = service.read_candidate(session, candidate)
+    project = projects.get_project(session, actor=user, project_id=project_id)
     context = {
-        **activity_context(session, user, candidate),
-        "c": read,
-        "candidate_projects": projects.project_names(
-            session, actor=user, project_ids=read.project_ids
-        ),
-        "nav": "candidates",
+        **candidate_rows(session, user, q=q, cursor=cursor, project_id=project.id),
+        "project": projects.read_project(session, project),
+        "nav": "projects",
+        "now": now(),
     }
-    return render(request, "candidates/profile.html", context, user=user)
+    if is_htmx(request) and request.headers.get("HX-Target") == "project-candidates":
+        return render(request, "projects/_candidates.html", context, user=user)
+    return render(request, "projects/detail.html", context, user=user)

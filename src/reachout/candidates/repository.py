@@ -9,11 +9,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from reachout.models import Candidate, CandidateEmail, ProjectCandidate, Touchpoint
+from reachout.kit.types import is_db_id
+from reachout.models import Candidate, CandidateEmail, ProjectCandidate
 
 
 def is_live_in_team(team_id: int) -> ColumnElement[bool]:
     return and_(Candidate.team_id == team_id, Candidate.deleted_at.is_(None))
+
+
+def readable(team_id: int) -> Select[Candidate]:
+    """The team's live candidates: where every read of a team's candidates starts."""
+    return select(Candidate).where(is_live_in_team(team_id))
+
+
+def get(session: Session, *, team_id: int, candidate_id: int) -> Candidate | None:
+    if not is_db_id(candidate_id):
+        return None
+    return session.scalar(readable(team_id).where(Candidate.id == candidate_id))
 
 
 def like_pattern(text: str) -> str:
@@ -95,11 +107,3 @@ def project_ids_of(session: Session, candidate_ids: Sequence[int]) -> dict[int, 
     for candidate_id, project_id in rows:
         out[candidate_id].append(project_id)
     return out
-
-
-def live_touchpoints(session: Session, *, candidate_id: int) -> list[Touchpoint]:
-    """The candidate's touchpoints that are not deleted."""
-    stmt = select(Touchpoint).where(
-        Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None)
-    )
-    return list(session.scalars(stmt.order_by(Touchpoint.id)))

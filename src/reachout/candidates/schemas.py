@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from reachout.candidates.linkedin import profile_url
-from reachout.kit.types import DbId, no_nul
+from reachout.kit.types import DbId, Name, no_nul
 from reachout.models import Candidate
 
 EMAILS_MAX = 20
@@ -24,7 +24,6 @@ def _text(max_length: int, *, min_length: int = 0) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
-Name = Annotated[str, _text(200, min_length=1), AfterValidator(no_nul)]
 Text200 = Annotated[str, _text(200), AfterValidator(no_nul)]
 CandidateId = DbId
 
@@ -114,3 +113,17 @@ class CandidateRead(BaseModel):
             created_at=candidate.created_at,
             updated_at=candidate.updated_at,
         )
+
+
+# A project holds any number of candidates; one request adds or removes at most this many.
+MEMBERSHIP_MAX = 50_000
+
+
+class CandidateIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    candidate_ids: list[CandidateId] = Field(
+        min_length=1,
+        max_length=MEMBERSHIP_MAX,
+        description="Candidates of your team; a repeated id counts once",
+    )

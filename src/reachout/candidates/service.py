@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,14 +14,12 @@ from reachout import audit
 from reachout.candidates import repository
 from reachout.candidates.linkedin import profile_url
 from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
-from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from reachout.errors import Conflict, FieldError, Invalid, NotFound
 from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
-from reachout.kit.sql import lock_candidates
 from reachout.kit.time import now
-from reachout.kit.types import is_db_id
-from reachout.models import Candidate, CandidateEmail, Touchpoint, User
-from reachout.touchpoints.history import history_change
-from reachout.touchpoints.permissions import can_change
+from reachout.models import Candidate, CandidateEmail, User
+from reachout.projects import service as projects
+from reachout.touchpoints import service as touchpoints
 
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
 DETAIL_IDS = 10
@@ -54,8 +52,8 @@ def require_candidate(
 
     Another team's candidate is answered exactly as one that does not exist.
     """
-    candidate = session.get(Candidate, candidate_id) if is_db_id(candidate_id) else None
-    if candidate is None or candidate.team_id != team_id or candidate.deleted_at is not None:
+    candidate = repository.get(session, team_id=team_id, candidate_id=candidate_id)
+    if candidate is None:
         if field is None:
             raise NotFound(f"candidate {candidate_id} not found")
         raise Invalid.on(field, f"no candidate with id {candidate_id}")
@@ -177,17 +175,16 @@ def list_candidates(
     cursor: str | None = None,
 ) -> Page[Candidate]:
     """Live candidates of the actor's team in id order; `q` searches name, email, company, title."""
-    stmt = select(Candidate).where(repository.is_live_in_team(actor.team_id))
+    stmt = repository.readable(actor.team_id)
     q = (q or "").strip()
     if "\x00" in q:
         raise Invalid.on("q", "must not contain NUL characters")
     if q:
         stmt = stmt.where(repository.matches(q))
     if project_id is not None:
-        # Imported here: the projects service builds on this one.
-        from reachout.projects.service import require_project
-
-        require_project(session, team_id=actor.team_id, project_id=project_id, field="project_id")
+        projects.require_project(
+            session, team_id=actor.team_id, project_id=project_id, field="project_id"
+        )
         stmt = stmt.where(repository.in_project(project_id))
     return paginate(session, stmt, id_column=Candidate.id, limit=limit, cursor=cursor)
 
@@ -237,32 +234,15 @@ def update_candidate(
 def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> None:
     """Soft delete: the candidate and their touchpoints are kept, but take part in nothing.
 
-    Their emails and LinkedIn key are released, so the same person can be added again. It
-    deletes the candidate's touchpoints too, so it is allowed to whoever may delete each of
-    them (SPEC §2 rule 9): an admin, or a member who logged every one.
+    Their emails and LinkedIn key are released, so the same person can be added again. Their
+    touchpoints are deleted too, so it is allowed to whoever may delete each of them.
     """
     candidate = require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
-    # The lock every writer of a candidate's touchpoints takes (kit.sql): a touchpoint being
-    # logged for them right now commits first, and is then checked and deleted with the rest.
-    lock_candidates(session, team_id=actor.team_id, candidate_id=candidate.id)
-    touchpoints = repository.live_touchpoints(session, candidate_id=candidate.id)
-    if not all(can_change(actor, t) for t in touchpoints):
-        raise Forbidden(
-            "only an admin can delete a candidate whose activity was logged by someone else"
-        )
-    audit.record_deletions(session, actor=actor, entities=touchpoints)
+    touchpoints.delete_history(session, actor=actor, candidate_id=candidate.id)
     before = _snapshot(candidate)
-    moment = now()
-    candidate.deleted_at = moment
+    candidate.deleted_at = now()
     candidate.linkedin_key = None
     candidate.emails = []
-    with history_change(session, team=actor.team, candidate_ids=[candidate.id], since=None):
-        session.execute(
-            update(Touchpoint)
-            .where(Touchpoint.candidate_id == candidate.id, Touchpoint.deleted_at.is_(None))
-            .values(deleted_at=moment)
-            .execution_options(synchronize_session=False)
-        )
     session.flush()
     audit.record_change(session, actor=actor, action="delete", entity=candidate, before=before)
 

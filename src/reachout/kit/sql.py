@@ -9,18 +9,30 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, Select, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 from sqlalchemy.types import Date, DateTime
 
 from reachout.kit.time import local_day
-from reachout.models import Candidate
 
 
 def id_list(session: Session, ids: Sequence[int]) -> Select[Any]:
@@ -30,7 +42,7 @@ def id_list(session: Session, ids: Sequence[int]) -> Select[Any]:
     parameters, and far slower as a temporary table filled row by row.
     """
     if session.get_bind().dialect.name == "postgresql":
-        param = bindparam("id_list", value=list(ids), type_=ARRAY(BigInteger))
+        param = bindparam("id_list", value=list(ids), type_=postgresql.ARRAY(BigInteger))
         return select(func.unnest(param).column_valued("id", Integer))  # type: ignore[arg-type]
     param = bindparam("id_list", value=json.dumps(list(ids)))
     each = func.json_each(param).table_valued("value")
@@ -50,7 +62,9 @@ def in_id_list(
     if session.get_bind().dialect.name == "postgresql":
         # No INTEGER id is larger; leaving such ids out keeps the array an integer[].
         fitting = [i for i in ids if -INT4_MAX - 1 <= i <= INT4_MAX]
-        return column == func.any(bindparam("id_array", value=fitting, type_=ARRAY(Integer)))
+        return column == func.any(
+            bindparam("id_array", value=fitting, type_=postgresql.ARRAY(Integer))
+        )
     return column.in_(id_list(session, ids))
 
 
@@ -60,9 +74,9 @@ def id_start_list(
     """A two-column (`id`, `start`) FROM clause over (integer, UTC instant) pairs, sent as one
     parameter per column (PostgreSQL) or one JSON parameter (SQLite)."""
     if session.get_bind().dialect.name == "postgresql":
-        ids = bindparam(f"{name}_ids", value=[i for i, _ in pairs], type_=ARRAY(Integer))
+        ids = bindparam(f"{name}_ids", value=[i for i, _ in pairs], type_=postgresql.ARRAY(Integer))
         starts = [at.astimezone(UTC).replace(tzinfo=None) for _, at in pairs]
-        at = bindparam(f"{name}_starts", value=starts, type_=ARRAY(DateTime()))
+        at = bindparam(f"{name}_starts", value=starts, type_=postgresql.ARRAY(DateTime()))
         return func.unnest(ids, at).table_valued("id", "start").render_derived(name=name)
     # The text SQLite stores a UTCDateTime as, so that it compares with the stored column.
     texts = [[i, at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")] for i, at in pairs]
@@ -100,40 +114,35 @@ def _shift_days_sqlite(element: shift_days, compiler: SQLCompiler, **kw: Any) ->
 
 INT4_MAX = 2**31 - 1
 
+Traversed = TypeVar("Traversed", bound=ExternallyTraversible)
+
 # The first key of PostgreSQL's two-key advisory locks that Reachout takes: "RO" in ASCII.
 _LOCK_SPACE = 0x524F
 
 
-def lock_candidates(session: Session, *, team_id: int, candidate_id: int) -> None:
-    """Serialise writers of one candidate's history until the transaction ends.
+def lock_team_row(session: Session, table: Table, *, team_id: int, row_id: int) -> None:
+    """Serialise the writers of what hangs off one row of a team (a candidate's history) until
+    the transaction ends.
 
-    Auto designations are decided from the candidate's other touchpoints, so two transactions
-    logging for one candidate at once must not both decide on a history without the other's
-    row (SPEC §2 rule 5).
-
-    PostgreSQL: the team's advisory lock in shared mode (so a bulk write, which takes it
-    exclusively, waits for us and we for it), then a row lock on the candidate; FOR NO KEY
-    UPDATE, so inserts that merely reference the candidate are not held up. One statement: the
-    advisory lock is in its select list, which the scan computes for the candidate's row
-    before the row is locked. (A candidate of another team, or none: no lock at all.) SQLite:
-    nothing to do, a write transaction holds the database's write lock from its first
-    statement (BEGIN IMMEDIATE, see reachout.db).
+    PostgreSQL: the team's advisory lock in shared mode (so a team-wide write, which takes it
+    exclusively, waits for us and we for it), then a row lock; FOR NO KEY UPDATE, so inserts
+    that merely reference the row are not held up. One statement: the advisory lock is in its
+    select list, which the scan computes for the row before the row is locked. (A row of
+    another team, or none: no lock at all.) SQLite: nothing to do, a write transaction holds
+    the database's write lock from its first statement (BEGIN IMMEDIATE, see reachout.db).
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.connection().execute(
-        _candidate_lock(), {"candidate_id": candidate_id, "team_id": team_id}
-    )
+    session.connection().execute(_row_lock(table), {"row_id": row_id, "team_id": team_id})
 
 
 @cache
-def _candidate_lock() -> Select[Any]:
-    """Built once: a single log takes these locks on every request."""
-    table = Candidate.__table__
+def _row_lock(table: Table) -> Select[Any]:
+    # Built once per table: a single log takes this lock on every request.
     team_id = bindparam("team_id", type_=Integer())
     return (
         select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE, team_id), table.c.id)
-        .where(table.c.id == bindparam("candidate_id"), table.c.team_id == team_id)
+        .where(table.c.id == bindparam("row_id"), table.c.team_id == team_id)
         .with_for_update(key_share=True)
     )
 
@@ -223,3 +232,61 @@ def _micros_between_sqlite(element: micros_between, compiler: SQLCompiler, **kw:
     seconds = f"(strftime('%s', substr({end}, 1, 19)) - strftime('%s', substr({start}, 1, 19)))"
     fraction = f"(CAST(substr({end}, 21) AS INTEGER) - CAST(substr({start}, 21) AS INTEGER))"
     return f"({seconds} * 1000000 + {fraction})"
+
+
+def upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of `table` for `dialect` that can say `on_conflict_do_update/nothing`: both
+    databases spell ON CONFLICT alike, but SQLAlchemy builds it per dialect."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def drawn_id(dialect: str, table: Table) -> ColumnElement[Any]:
+    """The id the next row of `table` will have, drawn now (PostgreSQL: from its sequence),
+    so that a row and the rows that refer to it can go in one statement; SQLite: NULL, the
+    INSERT gives it."""
+    if dialect == "postgresql":
+        return func.nextval(f"{table.name}_id_seq")
+    return literal(None, Integer)
+
+
+def prefixed_binds(statement: Traversed, prefix: str) -> Traversed:
+    """A copy of `statement` whose bound parameters are named `prefix` + their name, so that
+    statements built for their own values can be combined into one (as CTEs) without their
+    names meeting."""
+
+    def rename(element: ExternallyTraversible, **kw: Any) -> ExternallyTraversible | None:
+        if isinstance(element, BindParameter):
+            return bindparam(prefix + element.key, type_=element.type)
+        return None
+
+    copy: ExternallyTraversible = statement
+    return cast(Traversed, replacement_traverse(copy, {}, rename))
+
+
+def dialect_of(session: Session) -> str:
+    """The session's database kind, the key of statements built once per dialect."""
+    return session.get_bind().dialect.name
+
+
+def reserve_ids(session: Session, table: str, count: int) -> list[int]:
+    """`count` fresh ids for `table`, increasing, that no other writer will be given, so rows
+    can be written with their ids and the rows that refer to them without reading anything
+    back.
+
+    PostgreSQL: drawn from the table's sequence. SQLite: the ids after the largest, which no
+    one else can take before this transaction ends: a write transaction holds the database's
+    write lock from its first statement (BEGIN IMMEDIATE, see reachout.db).
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table, "n": count},
+        )
+        return sorted(drawn)
+    largest = session.scalar(text(f'SELECT max(id) FROM "{table}"'))
+    first = int(largest or 0) + 1
+    return list(range(first, first + count))

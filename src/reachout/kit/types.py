@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 from reachout.errors import Invalid
 from reachout.kit.time import bounded_day, bounded_utc
@@ -51,3 +51,11 @@ def plain_text(value: str, *, field: str, max_length: int) -> str:
     if len(value) > max_length:
         raise Invalid.on(field, f"must be at most {max_length} characters")
     return value
+
+
+# A person's or a project's name: trimmed, 1 to 200 characters.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_nul),
+]

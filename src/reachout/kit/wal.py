@@ -2,10 +2,10 @@
 
 SQLite appends every commit to the WAL file; a checkpoint copies the WAL's pages back into the
 database file so the WAL can start over. By default the commit that takes the WAL past 1,000
-pages runs that checkpoint itself, inside the request that committed: a bulk of 10,000
-touchpoints paid 60-100 ms for it (docs/performance.md). Here a thread per process checkpoints
-shortly after writes instead, off every request's path. The commit-time checkpoint stays as a
-backstop at BACKSTOP_PAGES, should this thread fall behind or stop.
+pages runs that checkpoint itself, inside the request that committed, which then waits for
+the copy (figures: docs/performance.md). Here a thread per process checkpoints shortly after
+writes instead, off every request's path. The commit-time checkpoint stays as a backstop at
+BACKSTOP_PAGES, should this thread fall behind or stop.
 """
 
 from __future__ import annotations

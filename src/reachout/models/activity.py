@@ -14,11 +14,11 @@ NO_PROJECT_KEY = 0
 class ActivityDay(Base):
     """What a team did on one day, per channel, user and project: the activity view's counts.
 
-    A derived table, like `thread`: `reachout.stats.activity` adds the change in counts of every
+    A derived table, like `thread`: `reachout.projection` adds the change in counts of every
     write to the touchpoint ledger in the same transaction, so the activity view sums a few rows
-    per day instead of counting the period's touchpoints (a 90-day period of the benchmark's team
-    is 243,097 touchpoints and 27,386 of these rows). Rows are never deleted when their counts
-    fall to zero; the view leaves such groups out.
+    per day instead of counting the period's touchpoints: these rows grow with the days and the
+    groups, not with the ledger. Rows are never deleted when their counts fall to zero; the view
+    leaves such groups out.
     """
 
     __tablename__ = "activity_day"

@@ -28,20 +28,21 @@ class Thread(Base):
     """One outreach thread (SPEC §3), kept up to date with every write to its candidate's history.
 
     A derived table: the cohort view reads it instead of walking the touchpoint ledger, and
-    `reachout.stats.threads` rebuilds a candidate's rows in the transaction that changes them.
+    `reachout.projection.threads` rebuilds a candidate's rows in the transaction that changes them.
     """
 
     __tablename__ = "thread"
     __table_args__ = (
         # The cohort view reads one period of one team, filtered and grouped by COHORT_KEY,
         # summing COUNTERS. SQLite: every column it reads is in the index, so it never reads
-        # the table (a 90-day cohort took 1.5-2x as long without the counters).
+        # the table: the cohort view stays fast on SQLite at the price of an index update with
+        # each counter change, a trade PostgreSQL makes the other way (below).
         only_on("sqlite", Index("ix_thread_team_start", *COHORT_KEY, *COUNTERS)),
         # PostgreSQL: the counters a log changes are left out, so that their update touches no
         # index: PostgreSQL makes it in place (a HOT update) when the row's page has room,
-        # which the fillfactor keeps. With them in, a bulk's 10,000 follow-ups rewrote every
-        # index entry of their threads: 180-200 ms of a 600 ms request. The cohort view reads
-        # each thread's row instead: 30-80 ms more for 90 days (migration 0006).
+        # which the fillfactor keeps. With them in, each follow-up of a bulk would rewrite every
+        # index entry of its thread. The cohort view reads each thread's row instead, which
+        # costs it less than those rewrites cost a bulk.
         only_on("postgresql", Index("ix_thread_team_period", *COHORT_KEY)),
         # A candidate's threads in order: where a rebuild after a change starts.
         Index("ix_thread_candidate_start", "candidate_id", "started_at", "id"),

@@ -37,9 +37,9 @@ class Touchpoint(Base):
             name="kind_fields",
         ),
         # A candidate's live history in order: what Auto resolution and threads walk. Deleted
-        # touchpoints take part in nothing (SPEC §2), so they are left out: walking back
-        # through the deleted rows a few bulk undos left at the end of 10,000 histories cost a
-        # bulk 100-150 ms (migration 0005). A query uses it only if it says deleted_at IS NULL.
+        # touchpoints take part in nothing (SPEC §2), so they are left out: otherwise a walk
+        # back from a history's end steps through every row that bulk undos left deleted there,
+        # for each candidate of a bulk. A query uses it only if it says deleted_at IS NULL.
         Index(
             "ix_touchpoint_candidate_live",
             "candidate_id",
@@ -54,8 +54,8 @@ class Touchpoint(Base):
 
     # Only candidate_id and project_id are foreign keys. The team, user and batch columns are
     # checked by the service (a team's users and batches are never deleted, and team_id is the
-    # candidate's), and each foreign key costs PostgreSQL a lookup per row: dropping five of
-    # them cut a 10,000-candidate bulk insert from ~475 ms to ~250 ms (docs/performance.md).
+    # candidate's), and each foreign key costs PostgreSQL a lookup per inserted row, which a
+    # bulk insert pays once per candidate (figures: docs/performance.md).
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column()
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id", ondelete="CASCADE"))

@@ -11,8 +11,8 @@ from reachout.models.base import Base, UTCDateTime, utcnow
 class StoredSession(Base):
     """A signed-in web session, kept in the database so that it can be ended.
 
-    The signed cookie alone could not be taken back: a copy of it stayed valid until it expired,
-    whatever its owner did. With the session here, sign-out, a password change or a removed
+    A signed cookie alone cannot be taken back: a copy of it stays valid until it expires,
+    whatever its owner does. With the session here, sign-out, a password change or a removed
     user ends it for every server process at once (SPEC §5: no state in process memory). The
     cookie carries a random secret; only its SHA-256 is stored (as for API tokens), so that a
     read of this table signs nobody in.

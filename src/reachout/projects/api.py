@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
-from reachout.candidates import service as candidates
-from reachout.candidates.schemas import CandidateRead
-from reachout.kit.idempotency import IDEMPOTENT
+from reachout.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.projects import service
 from reachout.projects.schemas import (
-    CandidateIds,
-    CandidatesAdded,
-    CandidatesRemoved,
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
 )
 from reachout.routing import ApiRoute, get_session
+from reachout.users.auth import current_user
 
 router = APIRouter(tags=["projects"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 
@@ -70,50 +65,3 @@ def update_project(
     """Rename a project or change its description."""
     project = service.update_project(session, actor=user, project_id=project_id, changes=body)
     return service.read_project(session, project)
-
-
-@router.post(
-    "/projects/{project_id}/candidates", response_model=CandidatesAdded, openapi_extra=IDEMPOTENT
-)
-def add_candidates(
-    project_id: int,
-    body: CandidateIds,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> CandidatesAdded:
-    """Add candidates to a project; an id that is not your team's candidate adds nothing."""
-    return service.add_candidates(
-        session, actor=user, project_id=project_id, candidate_ids=body.candidate_ids
-    )
-
-
-@router.delete("/projects/{project_id}/candidates", response_model=CandidatesRemoved)
-def remove_candidates(
-    project_id: int,
-    body: CandidateIds = Body(),
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> CandidatesRemoved:
-    """Take candidates out of a project (they stay in your team)."""
-    return service.remove_candidates(
-        session, actor=user, project_id=project_id, candidate_ids=body.candidate_ids
-    )
-
-
-@router.get("/projects/{project_id}/candidates", response_model=PageRead[CandidateRead])
-def list_project_candidates(
-    project_id: int,
-    q: str | None = Query(
-        default=None, max_length=200, description="Part of a name, email, company or title"
-    ),
-    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-    cursor: str | None = None,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-) -> PageRead[CandidateRead]:
-    """The candidates of a project, oldest first."""
-    page = service.list_project_candidates(
-        session, actor=user, project_id=project_id, q=q, limit=limit, cursor=cursor
-    )
-    items = candidates.read_candidates(session, page.items)
-    return PageRead[CandidateRead](items=items, next_cursor=page.next_cursor)

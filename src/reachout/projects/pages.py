@@ -1,22 +1,20 @@
-"""The projects list and the project page (its candidates, and bulk Log Outreach/Reply)."""
+"""The projects list. A project's page is the list of its candidates (`candidates.pages`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from reachout.candidates.pages import candidate_rows
 from reachout.errors import Conflict, Invalid
 from reachout.kit.pagination import MAX_LIMIT
-from reachout.kit.time import now
 from reachout.models import User
 from reachout.projects import service
 from reachout.projects.schemas import ProjectCreate
 from reachout.routing import get_session
-from reachout.web.errors import is_htmx
+from reachout.users.auth import page_user
 from reachout.web.forms import errors_by_field, validate
-from reachout.web.route import PageRoute, page_user, render
+from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -52,24 +50,3 @@ def create_project(
         form = {"name": name, "description": description}
         return _list(request, session, user, status=exc.status, form=form, errors=errors)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
-
-
-@router.get("/projects/{project_id}")
-def project_page(
-    request: Request,
-    project_id: int,
-    q: str | None = Query(default=None, max_length=200),
-    cursor: str | None = None,
-    user: User = Depends(page_user),
-    session: Session = Depends(get_session),
-) -> Response:
-    project = service.get_project(session, actor=user, project_id=project_id)
-    context = {
-        **candidate_rows(session, user, q=q, cursor=cursor, project_id=project.id),
-        "project": service.read_project(session, project),
-        "nav": "projects",
-        "now": now(),
-    }
-    if is_htmx(request) and request.headers.get("HX-Target") == "project-candidates":
-        return render(request, "projects/_candidates.html", context, user=user)
-    return render(request, "projects/detail.html", context, user=user)

@@ -1,4 +1,5 @@
-"""Project membership in set-based SQL: one statement per request, whatever the list's size."""
+"""The project queries the service builds on; membership in set-based SQL, one statement per
+request whatever the list's size. Every read of a team's projects starts from `readable`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,53 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from reachout.kit.types import is_db_id
 from reachout.models import Candidate, Project, ProjectCandidate
 from reachout.models.base import UTCDateTime
+
+
+def readable(team_id: int) -> Select[Project]:
+    """The team's projects."""
+    return select(Project).where(Project.team_id == team_id)
+
+
+def get(session: Session, *, team_id: int, project_id: int) -> Project | None:
+    if not is_db_id(project_id):
+        return None
+    return session.scalar(readable(team_id).where(Project.id == project_id))
+
+
+def names(session: Session, *, team_id: int, project_ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(Project.id, Project.name).where(
+            Project.team_id == team_id, Project.id.in_(set(project_ids))
+        )
+    )
+    return {project_id: name for project_id, name in rows}
+
+
+def _live_members(project_id: int) -> Select[int]:
+    return (
+        select(ProjectCandidate.candidate_id)
+        .join(Candidate, Candidate.id == ProjectCandidate.candidate_id)
+        .where(ProjectCandidate.project_id == project_id, Candidate.deleted_at.is_(None))
+    )
+
+
+def member_ids(session: Session, *, project_id: int) -> list[int]:
+    """The ids of the project's candidates that are not deleted, in order."""
+    stmt = _live_members(project_id).order_by(ProjectCandidate.candidate_id)
+    return list(session.scalars(stmt))
+
+
+def non_members(session: Session, *, project_id: int, ids: Select[Any]) -> list[int]:
+    chosen = ids.subquery("chosen")
+    stmt = (
+        select(chosen.c[0])
+        .where(chosen.c[0].not_in(_live_members(project_id)))
+        .order_by(chosen.c[0])
+    )
+    return list(session.scalars(stmt))
 
 
 def lock_project(session: Session, project_id: int) -> None:

@@ -5,12 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from reachout.candidates.schemas import CandidateId, Name
-from reachout.kit.types import no_nul
+from reachout.kit.types import Name, no_nul
 from reachout.models import Project
-
-# A project holds any number of candidates; one request adds or removes at most this many.
-MEMBERSHIP_MAX = 50_000
 
 Description = Annotated[str, Field(max_length=10_000), AfterValidator(no_nul)]
 
@@ -55,16 +51,6 @@ class ProjectRead(BaseModel):
             created_by_id=project.created_by_id,
             created_at=project.created_at,
         )
-
-
-class CandidateIds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    candidate_ids: list[CandidateId] = Field(
-        min_length=1,
-        max_length=MEMBERSHIP_MAX,
-        description="Candidates of your team; a repeated id counts once",
-    )
 
 
 class CandidatesAdded(BaseModel):

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from reachout import audit
-from reachout.candidates import service as candidates
 from reachout.errors import Conflict, Invalid, NotFound
 from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
-from reachout.kit.sql import id_list
 from reachout.kit.time import now
-from reachout.kit.types import is_db_id
-from reachout.models import Candidate, Project, User
+from reachout.models import Project, User
 from reachout.projects import repository
 from reachout.projects.schemas import (
     CandidatesAdded,
@@ -32,8 +30,8 @@ def require_project(
 
     Another team's project is answered exactly as one that does not exist.
     """
-    project = session.get(Project, project_id) if is_db_id(project_id) else None
-    if project is None or project.team_id != team_id:
+    project = repository.get(session, team_id=team_id, project_id=project_id)
+    if project is None:
         if field is None:
             raise NotFound(f"project {project_id} not found")
         raise Invalid.on(field, f"no project with id {project_id}")
@@ -71,7 +69,7 @@ def get_project(session: Session, *, actor: User, project_id: int) -> Project:
 def list_projects(
     session: Session, *, actor: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> Page[Project]:
-    stmt = select(Project).where(Project.team_id == actor.team_id)
+    stmt = repository.readable(actor.team_id)
     return paginate(session, stmt, id_column=Project.id, limit=limit, cursor=cursor)
 
 
@@ -92,19 +90,11 @@ def update_project(
     return project
 
 
-def add_candidates(
-    session: Session, *, actor: User, project_id: int, candidate_ids: Sequence[int]
+def add_members(
+    session: Session, *, actor: User, project: Project, ids: list[int], chosen: Select[Any]
 ) -> CandidatesAdded:
-    """Add candidates to the project; all or nothing, and members already in it count once.
-
-    The ids travel as one parameter and are checked and inserted by one statement each, so a
-    list of 50,000 costs about as much as a list of 50.
-    """
-    project = require_project(session, team_id=actor.team_id, project_id=project_id)
-    ids = sorted(set(candidate_ids))
-    repository.lock_project(session, project.id)
-    chosen = id_list(session, ids)
-    candidates.require_candidates(session, team_id=actor.team_id, candidate_ids=chosen)
+    """Add these candidates (`ids`, as the statement `chosen`; checked to be the team's by the
+    caller, under `lock_members`) to the project; members already in it count once."""
     added = repository.add_members(session, project_id=project.id, ids=chosen, added_at=now())
     count = repository.candidate_counts(session, [project.id]).get(project.id, 0)
     after = {"candidate_ids": ids, "added": added}
@@ -112,15 +102,10 @@ def add_candidates(
     return CandidatesAdded(added=added, candidate_count=count)
 
 
-def remove_candidates(
-    session: Session, *, actor: User, project_id: int, candidate_ids: Sequence[int]
+def remove_members(
+    session: Session, *, actor: User, project: Project, ids: list[int], chosen: Select[Any]
 ) -> CandidatesRemoved:
-    """Take candidates out of the project; all or nothing, and non-members are ignored."""
-    project = require_project(session, team_id=actor.team_id, project_id=project_id)
-    ids = sorted(set(candidate_ids))
-    repository.lock_project(session, project.id)
-    chosen = id_list(session, ids)
-    candidates.require_candidates(session, team_id=actor.team_id, candidate_ids=chosen)
+    """Take these candidates out of the project; non-members are ignored."""
     removed = repository.remove_members(session, project_id=project.id, ids=chosen)
     count = repository.candidate_counts(session, [project.id]).get(project.id, 0)
     before = {"candidate_ids": ids, "removed": removed}
@@ -130,19 +115,19 @@ def remove_candidates(
     return CandidatesRemoved(removed=removed, candidate_count=count)
 
 
-def list_project_candidates(
-    session: Session,
-    *,
-    actor: User,
-    project_id: int,
-    q: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    cursor: str | None = None,
-) -> Page[Candidate]:
-    project = require_project(session, team_id=actor.team_id, project_id=project_id)
-    return candidates.list_candidates(
-        session, actor=actor, q=q, project_id=project.id, limit=limit, cursor=cursor
-    )
+def lock_members(session: Session, project: Project) -> None:
+    """Serialise membership changes of the project until the transaction ends."""
+    repository.lock_project(session, project.id)
+
+
+def member_ids(session: Session, *, project_id: int) -> list[int]:
+    """The ids of the project's live candidates, in order."""
+    return repository.member_ids(session, project_id=project_id)
+
+
+def non_members(session: Session, *, project_id: int, ids: Select[Any]) -> list[int]:
+    """Those of `ids` that are not live candidates of the project, in order."""
+    return repository.non_members(session, project_id=project_id, ids=ids)
 
 
 def read_projects(session: Session, projects: Sequence[Project]) -> list[ProjectRead]:
@@ -159,9 +144,4 @@ def project_names(session: Session, *, actor: User, project_ids: Sequence[int]) 
     """Names of these projects of the actor's team, by id (for lists that show them)."""
     if not project_ids:
         return {}
-    rows = session.execute(
-        select(Project.id, Project.name).where(
-            Project.team_id == actor.team_id, Project.id.in_(set(project_ids))
-        )
-    )
-    return {project_id: name for project_id, name in rows}
+    return repository.names(session, team_id=actor.team_id, project_ids=project_ids)

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
 from reachout.stats import service
 from reachout.stats.schemas import OutreachStats, StatsQuery
+from reachout.users.auth import current_user
 
 router = APIRouter(tags=["stats"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
 from reachout.kit import time as clock
 from reachout.kit.csvfile import CsvWriter
-from reachout.models import Project, User
+from reachout.models import User
 from reachout.routing import get_session
 from reachout.stats import service
 from reachout.stats.schemas import GroupBy, OutreachStats, StageGroup, StatsQuery, StatsView
-from reachout.users import service as users
+from reachout.users.auth import page_user
 from reachout.web.forms import errors_by_field, validate
-from reachout.web.route import PageRoute, page_user, render
+from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -169,16 +168,6 @@ def _chart(session: Session, user: User, stats: Stats) -> dict[str, Any]:
     }
 
 
-def _choices(session: Session, user: User) -> dict[str, Any]:
-    projects = session.scalars(
-        select(Project).where(Project.team_id == user.team_id).order_by(Project.name)
-    )
-    return {
-        "projects": [(p.id, p.name) for p in projects],
-        "members": [(u.id, u.name) for u in users.list_users(session, actor=user)],
-    }
-
-
 @router.get("/stats")
 def stats_page(
     request: Request,
@@ -197,7 +186,7 @@ def stats_page(
         "GROUP_BYS": GROUP_BYS,
         "fmt": fmt,
         "csv_query": request.url.query,
-        **_choices(session, user),
+        **asdict(service.filter_choices(session, actor=user)),
     }
     if stats.result is None:
         return render(request, "stats.html", context, user=user, status=422)

@@ -1,11 +1,14 @@
 """The SQL behind Outreach Stats (SPEC §3): aggregates over one period of one team.
 
-The cohort view reads the derived `thread` table (one row per thread, kept by every write path,
-see stats/threads.py) through `ix_thread_team_start`, which covers every column it needs; the
-activity view reads the derived `activity_day` counts (stats/activity.py). Both aggregate in
-SQL. The one per-thread value that reaches Python is each replied thread's time to reply
-(stored in the thread as integer microseconds), gathered into one string per group: the median
-is exact in Python and has no portable SQL form.
+The cohort view reads the derived `thread` table (one row per thread), the activity view the
+derived `activity_day` counts; reachout.projection keeps both in step with the touchpoint
+ledger, and stats only reads them. Every statement on them starts from `readable`, which
+scopes it to one team, so no query here can count another team's rows. The team's users and
+projects are read only for their names, again within the team.
+
+Both views aggregate in SQL. The one per-thread value that reaches Python is each replied
+thread's time to reply (stored in the thread as integer microseconds), gathered into one
+string per group: the median is exact in Python and has no portable SQL form.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, cast, distinct, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, String, case, cast, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from reachout.models import ActivityDay, Thread
+from reachout.kit.sql import in_id_list
+from reachout.models import ActivityDay, Project, Thread, User
 from reachout.models.activity import NO_PROJECT_KEY
 from reachout.models.enums import ReplyStatus
 from reachout.stats.schemas import GroupBy
@@ -41,18 +45,46 @@ class Scope:
     channel: str | None = None
 
 
-def _in_scope(
-    scope: Scope, *, team: Any, day: Any, project: Any, user: Any, channel: Any
-) -> list[ColumnElement[bool]]:
-    conditions = [team == scope.team_id, day >= scope.first, day <= scope.last]
+@dataclass(frozen=True)
+class _Derived:
+    """The columns of a derived table that a Scope selects rows by."""
+
+    team: InstrumentedAttribute[Any]
+    day: InstrumentedAttribute[Any]
+    project: InstrumentedAttribute[Any]
+    user: InstrumentedAttribute[Any]
+    channel: InstrumentedAttribute[Any]
+
+
+THREADS = _Derived(
+    Thread.team_id, Thread.start_day, Thread.project_id, Thread.user_id, Thread.channel
+)
+# A project's activity is under its id; NO_PROJECT_KEY (never an id) under no project.
+ACTIVITY = _Derived(
+    ActivityDay.team_id,
+    ActivityDay.local_day,
+    ActivityDay.project_key,
+    ActivityDay.user_id,
+    ActivityDay.channel,
+)
+
+
+def readable(source: _Derived, scope: Scope, *columns: Any) -> Select[Any]:
+    """`columns` over the rows of a derived table (THREADS or ACTIVITY) in the scope: its
+    team's only, in its period and filters. Every stats query on those tables starts here."""
+    conditions = [
+        source.team == scope.team_id,
+        source.day >= scope.first,
+        source.day <= scope.last,
+    ]
     for column, value in (
-        (project, scope.project_id),
-        (user, scope.user_id),
-        (channel, scope.channel),
+        (source.project, scope.project_id),
+        (source.user, scope.user_id),
+        (source.channel, scope.channel),
     ):
         if value is not None:
             conditions.append(column == value)
-    return conditions
+    return select(*columns).where(*conditions)
 
 
 def monday(day: date) -> date:
@@ -102,18 +134,6 @@ _COHORT_COUNTS: list[ColumnElement[Any]] = [
 ]
 
 
-def _threads_in(scope: Scope) -> list[ColumnElement[bool]]:
-    t = Thread
-    return _in_scope(
-        scope,
-        team=t.team_id,
-        day=t.start_day,
-        project=t.project_id,
-        user=t.user_id,
-        channel=t.channel,
-    )
-
-
 def _thread_key(group_by: GroupBy) -> ColumnElement[Any]:
     keys: dict[GroupBy, ColumnElement[Any]] = {
         GroupBy.channel: Thread.channel,  # type: ignore[dict-item]
@@ -121,7 +141,7 @@ def _thread_key(group_by: GroupBy) -> ColumnElement[Any]:
         GroupBy.project: Thread.project_id,  # type: ignore[dict-item]
         GroupBy.day: Thread.start_day,  # type: ignore[dict-item]
         # Weeks are grouped in SQL (distinct candidates cannot be added up from days), on the
-        # stored Monday: computing it per row was a third of a 90-day query on SQLite.
+        # Monday each thread stores, so that no row computes it while the query runs.
         GroupBy.week: Thread.start_week,  # type: ignore[dict-item]
     }
     return keys[group_by]
@@ -148,14 +168,13 @@ def cohort_counts(
     session: Session, *, scope: Scope, group_by: GroupBy | None
 ) -> tuple[CohortCounts, dict[Key, CohortCounts]]:
     """The period's totals and, with `group_by` (not stage), its groups by the thread's initial."""
-    where = _threads_in(scope)
     if group_by in (None, GroupBy.stage):
-        return _counts_of(session.execute(select(*_COHORT_COUNTS).where(*where)).one()), {}
+        return _counts_of(session.execute(readable(THREADS, scope, *_COHORT_COUNTS)).one()), {}
     key = _thread_key(group_by)
-    rows = session.execute(select(key, *_COHORT_COUNTS).where(*where).group_by(key))
+    rows = session.execute(readable(THREADS, scope, key, *_COHORT_COUNTS).group_by(key))
     groups = {row[0]: _counts_of(row[1:]) for row in rows}
     totals = CohortCounts.total_of(groups.values())
-    distinct_candidates = select(func.count(distinct(Thread.candidate_id))).where(*where)
+    distinct_candidates = readable(THREADS, scope, func.count(distinct(Thread.candidate_id)))
     totals.candidates = session.scalar(distinct_candidates) or 0
     return totals, groups
 
@@ -170,10 +189,11 @@ class StageCounts:
 def stage_counts(session: Session, *, scope: Scope) -> list[StageCounts]:
     """Stage k: threads with at least k outreach before their first reply (or in all), and the
     replied ones among them whose first reply came after exactly k."""
+    depth = Thread.outreach_before_reply
     per_depth = session.execute(
-        select(Thread.outreach_before_reply, func.count(), func.count(Thread.reply_micros))
-        .where(*_threads_in(scope))
-        .group_by(Thread.outreach_before_reply)
+        readable(THREADS, scope, depth, func.count(), func.count(Thread.reply_micros)).group_by(
+            depth
+        )
     ).all()
     threads = {int(depth): int(n) for depth, n, _ in per_depth}
     replied = {int(depth): int(r) for depth, _, r in per_depth}
@@ -227,19 +247,10 @@ def activity_counts(
     session: Session, *, scope: Scope, group_by: GroupBy | None
 ) -> tuple[ActivityCounts, dict[Key, ActivityCounts]]:
     """The period's live touchpoints counted by their own day, in total and by `group_by`,
-    from the activity_day counts (stats/activity.py)."""
-    a = ActivityDay
-    where = _in_scope(
-        scope,
-        team=a.team_id,
-        day=a.local_day,
-        project=a.project_key,
-        user=a.user_id,
-        channel=a.channel,
-    )
+    from the activity_day counts."""
     key = _activity_key(group_by)
-    sums = [func.sum(getattr(a, name)) for name in _ACTIVITY_NAMES]
-    rows = session.execute(select(key, *sums).where(*where).group_by(key))
+    sums = [func.sum(getattr(ActivityDay, name)) for name in _ACTIVITY_NAMES]
+    rows = session.execute(readable(ACTIVITY, scope, key, *sums).group_by(key))
     totals = ActivityCounts()
     groups: dict[Key, ActivityCounts] = defaultdict(ActivityCounts)
     for row in rows:
@@ -255,3 +266,39 @@ def activity_counts(
         elif group_by is not None:
             groups[row[0]].add(counted)
     return totals, dict(groups)
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def user_names(session: Session, *, team_id: int, ids: Sequence[int]) -> dict[int, str]:
+    """The names of these users of the team, by id (another team's ids are left out)."""
+    return _names(session, User.id, User.name, User.team_id == team_id, ids)
+
+
+def project_names(session: Session, *, team_id: int, ids: Sequence[int]) -> dict[int, str]:
+    """The names of these projects of the team, by id (another team's ids are left out)."""
+    return _names(session, Project.id, Project.name, Project.team_id == team_id, ids)
+
+
+def _names(
+    session: Session,
+    id_column: InstrumentedAttribute[int],
+    name_column: InstrumentedAttribute[str],
+    of_team: ColumnElement[bool],
+    ids: Sequence[int],
+) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(id_column, name_column).where(of_team, in_id_list(session, id_column, ids))
+    )
+    return {row_id: name for row_id, name in rows}
+
+
+def team_projects(session: Session, *, team_id: int) -> list[tuple[int, str]]:
+    """(id, name) of every project of the team, by name: the page's project filter."""
+    rows = session.execute(
+        select(Project.id, Project.name).where(Project.team_id == team_id).order_by(Project.name)
+    )
+    return [(project_id, name) for project_id, name in rows]

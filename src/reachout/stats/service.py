@@ -12,13 +12,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from reachout.errors import FieldError, Invalid
 from reachout.kit import time as clock
-from reachout.kit.sql import in_id_list
-from reachout.models import Project, Team, User
+from reachout.models import Team, User
 from reachout.models.enums import Channel
 from reachout.projects.service import require_project
 from reachout.stats import queries
@@ -34,7 +32,7 @@ from reachout.stats.schemas import (
     StatsQuery,
     StatsView,
 )
-from reachout.touchpoints.service import require_team_user
+from reachout.users.service import list_users, require_team_user
 
 DEFAULT_PERIOD_DAYS = 30
 # Three years (leap days included): longer periods are not what the page is for, and a bound
@@ -86,6 +84,23 @@ def team_outreach_stats(session: Session, *, team: Team, query: StatsQuery) -> O
         group_by=query.group_by,
         totals=totals,
         groups=groups,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterChoices:
+    """What the stats can be narrowed to: (id, name) of the team's projects and members."""
+
+    projects: list[tuple[int, str]]
+    members: list[tuple[int, str]]
+
+
+def filter_choices(session: Session, *, actor: User) -> FilterChoices:
+    """The actor's team's projects (by name) and members, removed ones too: their outreach
+    still counts in the period they did it."""
+    return FilterChoices(
+        projects=queries.team_projects(session, team_id=actor.team_id),
+        members=[(u.id, u.name) for u in list_users(session, actor=actor)],
     )
 
 
@@ -214,28 +229,13 @@ def _labels(
         return {k: label(k) for k in keys if isinstance(k, date)}
     ids = [k for k in keys if isinstance(k, int)]
     if group_by == GroupBy.user:
-        users = _names(session, User.id, User.name, User.team_id == team_id, ids)
+        users = queries.user_names(session, team_id=team_id, ids=ids)
         by_user: dict[Key, str] = {k: users.get(k, f"User {k}") for k in ids}
         return by_user
-    projects = _names(session, Project.id, Project.name, Project.team_id == team_id, ids)
+    projects = queries.project_names(session, team_id=team_id, ids=ids)
     labels: dict[Key, str] = {k: projects.get(k, f"Project {k}") for k in ids}
     labels[None] = NO_PROJECT
     return labels
-
-
-def _names(
-    session: Session,
-    id_column: InstrumentedAttribute[int],
-    name_column: InstrumentedAttribute[str],
-    of_team: ColumnElement[bool],
-    ids: list[int],
-) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(id_column, name_column).where(of_team, in_id_list(session, id_column, ids))
-    )
-    return {row_id: name for row_id, name in rows}
 
 
 def _day(day: date) -> str:

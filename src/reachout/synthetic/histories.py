@@ -21,6 +21,7 @@ from typing import Any
 
 from reachout.demo import CHANNEL_WEIGHTS, OUTREACH_NOTES, REPLY_NOTES, STATUS_WEIGHTS
 from reachout.models.enums import Designation, DesignationMode, Kind, Source
+from reachout.projection.designations import auto_designation
 from reachout.synthetic.clock import CLOCK_TEXT, DAY, HOUR, SECOND, ZoneClock
 
 OUTREACH, REPLY = Kind.outreach.value, Kind.reply.value
@@ -312,10 +313,8 @@ class HistoryMaker:
                 if choice == PENDING:
                     choice = self._initial_choice(first=last_outreach is None)
                 if choice is None:
-                    fresh = last_outreach is None or (
-                        window is not None and last_outreach < at - window
-                    )
-                    designation, mode = (INITIAL if fresh else FOLLOW_UP), AUTO
+                    gap = None if last_outreach is None else at - last_outreach
+                    designation, mode = auto_designation(gap, window).value, AUTO
                 else:
                     designation, mode = choice, EXPLICIT
                 last_outreach = at

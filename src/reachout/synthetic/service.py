@@ -1,10 +1,9 @@
 """`seed_synthetic`: a team filled with a year of generated, realistic outreach, fast.
 
 Everything is planned in Python first (each candidate's history, designations resolved as
-they are planned), then written with the driver alone in chunks (COPY or executemany), the
-touchpoints in the order they were logged. One set-based rebuild then derives the threads.
-A million touchpoints take under a minute on either database on two cores
-(docs/performance.md).
+they are planned), then written with the driver alone in chunks (reachout.db.write_rows), the
+touchpoints in the order they were logged. One set-based rebuild then derives the threads and
+the activity counts (reachout.projection), which stay their owner's to write.
 """
 
 from __future__ import annotations
@@ -18,13 +17,14 @@ from itertools import accumulate
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reachout.db import larger_page_cache, refresh_planner_statistics, write_rows
 from reachout.demo import FIRST_NAMES, LAST_NAMES
 from reachout.errors import Invalid
 from reachout.kit.security import new_password
-from reachout.kit.sql import lock_team_histories
+from reachout.kit.sql import lock_team_histories, reserve_ids
 from reachout.kit.time import local_day, now
 from reachout.models import (
     Base,
@@ -38,11 +38,11 @@ from reachout.models import (
     User,
 )
 from reachout.models.enums import Role
-from reachout.stats.activity import rebuild_activity
-from reachout.stats.threads import rebuild_threads
+from reachout.projection.activity import rebuild_activity
+from reachout.projection.threads import rebuild_threads
 from reachout.synthetic import people
 from reachout.synthetic.clock import DAY, ZoneClock, day_number, to_micros
-from reachout.synthetic.driver import allocate_ids, loading, roomy_cache, write_rows
+from reachout.synthetic.driver import loading
 from reachout.synthetic.histories import (
     CREATED_AT,
     TOUCHPOINT_COLUMNS,
@@ -55,6 +55,11 @@ from reachout.teams import service as team_service
 from reachout.users import service as user_service
 
 CHUNK = 20_000
+# What a seed writes in bulk, whose planner statistics are stale afterwards.
+LOADED_TABLES = tuple(
+    model.__tablename__
+    for model in (Candidate, CandidateEmail, ProjectCandidate, Touchpoint, Thread)
+)
 
 # Called with (what is being done, done so far, out of).
 Progress = Callable[[str, int, int], None]
@@ -115,12 +120,12 @@ def seed_synthetic(
         touchpoints=touchpoints,
         report=report,
     )
-    with roomy_cache(session):
+    with larger_page_cache(session):
         _write(session, rng, team=team, clock=clock, period=period, plan=plan, report=report)
         report("Rebuilding threads", 0, 1)
         rebuild_threads(session, team_id=team.id, candidate_ids=None)
         rebuild_activity(session, team_id=team.id)
-        _analyze(session)
+        refresh_planner_statistics(session, LOADED_TABLES)
         report("Rebuilding threads", 1, 1)
     threads = session.scalar(select(func.count()).where(Thread.team_id == team.id))
     return SeedSummary(
@@ -160,7 +165,7 @@ def _plan(
 ) -> _Plan:
     counts = people.touchpoint_counts(rng, total=touchpoints, candidates=candidates)
     plan = _Plan(
-        ids=allocate_ids(session, Candidate.__tablename__, candidates),
+        ids=reserve_ids(session, Candidate.__tablename__, candidates),
         member_of=people.memberships(rng, project_ids, candidates),
         first_touch=[],
         rows=[],
@@ -353,12 +358,3 @@ def _write_touchpoints(session: Session, *, rows: list[Row], report: Progress) -
         chunk = rows[first : first + CHUNK]
         write_rows(session, Touchpoint.__tablename__, TOUCHPOINT_COLUMNS, chunk)
         report("Writing touchpoints", first + len(chunk), len(rows))
-
-
-def _analyze(session: Session) -> None:
-    """PostgreSQL plans the next queries on statistics: give it some for what was just loaded
-    (autovacuum would, a minute later). SQLite keeps none unless asked, and is left as is."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("ANALYZE candidate, candidate_email, project_candidate, touchpoint, thread")
-        )

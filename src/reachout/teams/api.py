@@ -3,12 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
 from reachout.models import Team, User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
 from reachout.teams import service
 from reachout.teams.schemas import TeamRead, TeamUpdate
+from reachout.users.auth import current_user
 
 router = APIRouter(tags=["team"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 

@@ -12,9 +12,10 @@ from reachout.models import User
 from reachout.routing import get_session
 from reachout.teams import service
 from reachout.teams.schemas import TeamUpdate
+from reachout.users.auth import page_user
 from reachout.users.pages import render_settings
 from reachout.web.forms import first_error
-from reachout.web.route import PageRoute, page_user
+from reachout.web.route import PageRoute
 
 router = APIRouter(route_class=PageRoute)
 

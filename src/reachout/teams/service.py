@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -10,8 +9,9 @@ from reachout.errors import Conflict, Forbidden, Invalid, NotFound
 from reachout.kit.time import is_time_zone
 from reachout.models import Team, User
 from reachout.models.enums import Role
+from reachout.projection.changes import team_rules_changed
+from reachout.teams import repository
 from reachout.teams.schemas import TeamUpdate
-from reachout.touchpoints.history import team_rules_changed
 from reachout.users import service as users
 
 
@@ -29,7 +29,7 @@ def create_team(
         raise Invalid.on("name", "a team needs a name")
     if not is_time_zone(time_zone):
         raise Invalid.on("time_zone", f"unknown time zone {time_zone!r}")
-    existing = session.scalar(select(Team).where(Team.name == name))
+    existing = repository.team_named(session, name)
     if existing is not None:
         raise Conflict(f"a team named {name!r} exists already", extra={"existing_id": existing.id})
     team = Team(name=name, time_zone=time_zone)
@@ -50,12 +50,12 @@ def create_team(
 def _check_name_free(session: Session, name: str) -> None:
     # Team names are unique in the instance (the command line names teams by them), so a
     # rename to a taken name is refused, without saying more of the team that has it.
-    if session.scalar(select(Team.id).where(Team.name == name)) is not None:
+    if repository.team_named(session, name) is not None:
         raise Conflict(f"the team name {name!r} is not available; choose another")
 
 
 def get_team_by_name(session: Session, name: str) -> Team:
-    team = session.scalar(select(Team).where(Team.name == name))
+    team = repository.team_named(session, name)
     if team is None:
         raise NotFound(f"no team named {name!r}")
     return team

@@ -3,8 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
-from reachout.kit.idempotency import IDEMPOTENT
+from reachout.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.kit.types import Instant, QueryId
 from reachout.models import Batch, Touchpoint, User
@@ -20,6 +19,7 @@ from reachout.touchpoints.schemas import (
     TouchpointRead,
     TouchpointUpdate,
 )
+from reachout.users.auth import current_user
 
 router = APIRouter(tags=["touchpoints"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)
 

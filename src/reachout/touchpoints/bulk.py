@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from reachout.kit.sql import id_list, lock_team_histories
 from reachout.kit.time import local_day, now
-from reachout.kit.types import is_db_id
-from reachout.models import Batch, Candidate, ProjectCandidate, Touchpoint, User
-from reachout.models.base import UTCDateTime
-from reachout.models.enums import Designation, DesignationMode, Kind, Role, Source
-from reachout.projects.service import require_project
-from reachout.touchpoints.history import history_change
-from reachout.touchpoints.resolution import designation_of_new_outreach
+from reachout.models import Batch, Touchpoint, User
+from reachout.models.enums import Designation, Kind, Role, Source
+from reachout.projection.changes import history_change
+from reachout.projects import service as projects
+from reachout.touchpoints import repository
 from reachout.touchpoints.schemas import BulkCreate, BulkResult
 from reachout.touchpoints.service import check_references, designation_columns
 
@@ -30,32 +27,17 @@ from reachout.touchpoints.service import check_references, designation_columns
 DETAIL_IDS = 10
 
 
-def _project_members(project_id: int) -> Select[Any]:
-    return (
-        select(ProjectCandidate.candidate_id)
-        .join(Candidate, Candidate.id == ProjectCandidate.candidate_id)
-        .where(ProjectCandidate.project_id == project_id, Candidate.deleted_at.is_(None))
-    )
-
-
 def _chosen_candidates(
     session: Session, *, project_id: int, data: BulkCreate, limit: int
 ) -> list[int]:
     """The candidate ids to write for, checked to all be live members of the project."""
     if data.all:
-        return list(session.scalars(_project_members(project_id).order_by(Candidate.id)))
+        return projects.member_ids(session, project_id=project_id)
     # Counted as sent, before duplicates go: the cap bounds the work of reading the request.
     if len(data.candidate_ids or []) > limit:
         raise Invalid.on("candidate_ids", f"at most {limit:,} candidates in one request")
     ids = sorted(set(data.candidate_ids or []))
-    chosen = id_list(session, ids).subquery("chosen")
-    strangers = list(
-        session.scalars(
-            select(chosen.c.id)
-            .where(chosen.c.id.not_in(_project_members(project_id)))
-            .order_by(chosen.c.id)
-        )
-    )
+    strangers = projects.non_members(session, project_id=project_id, ids=id_list(session, ids))
     if strangers:
         shown = ", ".join(str(i) for i in strangers[:DETAIL_IDS])
         more = f" and {len(strangers) - DETAIL_IDS} more" if len(strangers) > DETAIL_IDS else ""
@@ -70,7 +52,7 @@ def log_bulk(
     session: Session, *, actor: User, project_id: int, data: BulkCreate, limit: int = 50_000
 ) -> BulkResult:
     team_id = actor.team_id
-    require_project(session, team_id=team_id, project_id=project_id)
+    projects.require_project(session, team_id=team_id, project_id=project_id)
     lock_team_histories(session, team_id=team_id)
     check_references(
         session,
@@ -148,27 +130,16 @@ def _insert_rows(
         "source": Source.manual.value,
         **designation_columns(data.kind, data.designation),
     }
-    ids = id_list(session, chosen).subquery("ids")
-    constants: dict[str, ColumnElement[Any]] = {
-        k: literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
-        for k, v in values.items()
-    }
-    if values["designation_mode"] == DesignationMode.auto.value:
-        constants["designation"] = designation_of_new_outreach(
-            ids.c.id, constants["occurred_at"], actor.team.reengage_after_days
-        )
-    columns = ["candidate_id", *constants]
-    rows = select(ids.c.id, *constants.values())
-    session.execute(insert(Touchpoint).from_select(columns, rows))
+    repository.insert_for_each(
+        session,
+        values,
+        candidate_ids=id_list(session, chosen),
+        reengage_after_days=actor.team.reengage_after_days,
+    )
 
 
 def _count_batch(session: Session, batch_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(Touchpoint.designation, func.count())
-        .where(Touchpoint.batch_id == batch_id, Touchpoint.deleted_at.is_(None))
-        .group_by(Touchpoint.designation)
-    ).all()
-    by = {designation: n for designation, n in rows}
+    by = repository.batch_designations(session, batch_id=batch_id)
     return {
         "created": sum(by.values()),
         "initial": by.get(Designation.initial.value, 0),
@@ -177,8 +148,8 @@ def _count_batch(session: Session, batch_id: int) -> dict[str, int]:
 
 
 def get_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
-    batch = session.get(Batch, batch_id) if is_db_id(batch_id) else None
-    if batch is None or batch.team_id != actor.team_id:
+    batch = repository.get_batch(session, team_id=actor.team_id, batch_id=batch_id)
+    if batch is None:
         raise NotFound(f"batch {batch_id} not found")
     return batch
 
@@ -191,25 +162,14 @@ def undo_batch(session: Session, *, actor: User, batch_id: int) -> Batch:
     if batch.undone_at is not None:
         raise Conflict(f"batch {batch_id} was undone already")
     lock_team_histories(session, team_id=actor.team_id)
-    rows = session.execute(
-        select(Touchpoint.candidate_id, Touchpoint.occurred_at, Touchpoint.kind).where(
-            Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)
-        )
-    ).all()
+    rows = repository.batch_rows(session, batch_id=batch.id)
     in_batch = [row.candidate_id for row in rows]
     since = min((row.occurred_at for row in rows), default=None)
     moment = now()
     with history_change(session, team=actor.team, candidate_ids=in_batch, since=since) as change:
-        session.execute(
-            update(Touchpoint)
-            .where(and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at.is_(None)))
-            .values(deleted_at=moment)
-            .execution_options(synchronize_session=False)
-        )
+        deleted = repository.delete_batch(session, batch_id=batch.id, at=moment)
         if all(row.kind == Kind.outreach.value and row.occurred_at == since for row in rows):
-            change.deleted_outreach(
-                and_(Touchpoint.batch_id == batch.id, Touchpoint.deleted_at == moment)
-            )
+            change.removed(deleted)
     batch.undone_at = moment
     batch.undone_by_id = actor.id
     audit.record_change(

@@ -1,4 +1,5 @@
-"""Log Activity on a profile (and edit, delete), and bulk Log Outreach/Reply with undo."""
+"""The profile's activity section (Log Activity, the timeline, edit, delete), and bulk Log
+Outreach/Reply with undo. The routes of a candidate's profile are `candidates.profile`'s."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.orm import Session
 
-from reachout.candidates.service import get_candidate
 from reachout.errors import Invalid
 from reachout.kit.time import now
 from reachout.models import Candidate, User
@@ -16,10 +16,11 @@ from reachout.projects.service import project_names
 from reachout.routing import get_session
 from reachout.touchpoints import bulk, service, timeline
 from reachout.touchpoints.permissions import can_change
-from reachout.touchpoints.schemas import BulkCreate, TouchpointCreate, TouchpointUpdate
+from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
 from reachout.users import service as users
+from reachout.users.auth import page_user
 from reachout.web.forms import errors_by_field, local_datetime, validate
-from reachout.web.route import PageRoute, page_user, render
+from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -61,7 +62,7 @@ def activity_context(
     session: Session, user: User, candidate: Candidate, *, before_id: int | None = None
 ) -> dict[str, Any]:
     entries, more = timeline.candidate_timeline(
-        session, actor=user, candidate_id=candidate.id, before_id=before_id
+        session, actor=user, candidate=candidate, before_id=before_id
     )
     return {
         "candidate": candidate,
@@ -90,59 +91,6 @@ def render_activity(
     return render(request, "touchpoints/_activity.html", context, user=user, status=status)
 
 
-@router.get("/candidates/{candidate_id}/activity")
-def activity(
-    request: Request,
-    candidate_id: int,
-    user: User = Depends(page_user),
-    session: Session = Depends(get_session),
-) -> Response:
-    candidate = get_candidate(session, actor=user, candidate_id=candidate_id)
-    return render_activity(request, session, user, candidate)
-
-
-@router.get("/candidates/{candidate_id}/timeline")
-def older_entries(
-    request: Request,
-    candidate_id: int,
-    before: int,
-    user: User = Depends(page_user),
-    session: Session = Depends(get_session),
-) -> Response:
-    """The timeline's next entries, after `before` (Show older activity)."""
-    candidate = get_candidate(session, actor=user, candidate_id=candidate_id)
-    context = activity_context(session, user, candidate, before_id=before)
-    return render(request, "touchpoints/_entries.html", context, user=user)
-
-
-@router.post("/candidates/{candidate_id}/touchpoints")
-def log_activity(
-    request: Request,
-    candidate_id: int,
-    form: ActivityForm = Depends(),
-    user: User = Depends(page_user),
-    session: Session = Depends(get_session),
-) -> Response:
-    """Save activity: the section comes back with the new entry in the timeline."""
-    candidate = get_candidate(session, actor=user, candidate_id=candidate_id)
-    try:
-        fields = form.fields(user.team.time_zone)
-        data = validate(TouchpointCreate, {**fields, "candidate_id": candidate.id})
-        logged = service.log_touchpoint(session, actor=user, data=data)
-    except Invalid as exc:
-        return render_activity(
-            request,
-            session,
-            user,
-            candidate,
-            status=422,
-            form=form.values(),
-            errors=errors_by_field(exc),
-            open=True,
-        )
-    return render_activity(request, session, user, candidate, saved=logged)
-
-
 @router.get("/touchpoints/{touchpoint_id}/edit")
 def edit_form(
     request: Request,
@@ -165,7 +113,7 @@ def edit_activity(
     session: Session = Depends(get_session),
 ) -> Response:
     touchpoint = service.get_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
-    candidate = get_candidate(session, actor=user, candidate_id=touchpoint.candidate_id)
+    candidate = service.candidate_of(session, touchpoint)
     try:
         fields = form.fields(user.team.time_zone)
         fields.pop("kind")  # a touchpoint's kind never changes
@@ -187,7 +135,7 @@ def delete_activity(
     session: Session = Depends(get_session),
 ) -> Response:
     touchpoint = service.get_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
-    candidate = get_candidate(session, actor=user, candidate_id=touchpoint.candidate_id)
+    candidate = service.candidate_of(session, touchpoint)
     service.delete_touchpoint(session, actor=user, touchpoint_id=touchpoint.id)
     return render_activity(request, session, user, candidate, message="Activity deleted.")
 

@@ -6,16 +6,14 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.errors import Forbidden, Invalid, NotFound
 from reachout.kit.pagination import Page, paginate
-from reachout.kit.sql import lock_candidates
 from reachout.kit.time import local_day, now
 from reachout.kit.types import is_db_id
-from reachout.models import Touchpoint, User
+from reachout.models import Candidate, Touchpoint, User
 from reachout.models.enums import (
     Channel,
     Designation,
@@ -24,11 +22,13 @@ from reachout.models.enums import (
     Kind,
     Source,
 )
+from reachout.projection import appending
+from reachout.projection.changes import HistoryChange, history_change
 from reachout.projects.service import require_project
-from reachout.touchpoints import append
-from reachout.touchpoints.history import HistoryChange, history_change
+from reachout.touchpoints import repository
 from reachout.touchpoints.permissions import can_change
 from reachout.touchpoints.schemas import TouchpointCreate, TouchpointUpdate
+from reachout.users.service import require_team_user
 
 
 def designation_columns(kind: Kind, choice: DesignationChoice | None) -> dict[str, str | None]:
@@ -39,13 +39,6 @@ def designation_columns(kind: Kind, choice: DesignationChoice | None) -> dict[st
     if choice is None or choice == DesignationChoice.auto:
         return {"designation": Designation.follow_up.value, "designation_mode": "auto"}
     return {"designation": choice.value, "designation_mode": DesignationMode.explicit.value}
-
-
-def require_team_user(session: Session, *, team_id: int, user_id: int, field: str) -> User:
-    user = session.get(User, user_id) if is_db_id(user_id) else None
-    if user is None or user.team_id != team_id:
-        raise Invalid.on(field, f"no team member with id {user_id}")
-    return user
 
 
 def check_references(
@@ -82,8 +75,8 @@ def log_touchpoint(
     occurred_at = data.occurred_at or now()
     end = None
     if is_db_id(candidate_id):
-        lock_candidates(session, team_id=team.id, candidate_id=candidate_id)
-        end = append.history_end(
+        repository.lock_history(session, team_id=team.id, candidate_id=candidate_id)
+        end = appending.history_end(
             session, team_id=team.id, candidate_id=candidate_id, at=occurred_at
         )
     if end is None:
@@ -114,8 +107,8 @@ def log_touchpoint(
     if not end.later:
         # The usual case: logged at the end of the history, "now".
         touchpoint.created_at = now()
-        append.resolve(touchpoint, end, team)
-        append.write(session, touchpoint, end, actor=actor)
+        appending.resolve(touchpoint, end, team)
+        appending.write(session, touchpoint, end, actor=actor)
         return touchpoint
     with _history_change(
         session, actor=actor, candidate_id=candidate_id, since=occurred_at
@@ -139,10 +132,15 @@ def log_touchpoint(
 
 
 def get_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
-    touchpoint = session.get(Touchpoint, touchpoint_id) if is_db_id(touchpoint_id) else None
-    if touchpoint is None or touchpoint.team_id != actor.team_id or touchpoint.deleted_at:
+    touchpoint = repository.get_live(session, team_id=actor.team_id, touchpoint_id=touchpoint_id)
+    if touchpoint is None:
         raise NotFound(f"touchpoint {touchpoint_id} not found")
     return touchpoint
+
+
+def candidate_of(session: Session, touchpoint: Touchpoint) -> Candidate:
+    """The candidate of a touchpoint the caller has (of their team: see `get_touchpoint`)."""
+    return repository.candidate_of(session, touchpoint)
 
 
 def get_changeable_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> Touchpoint:
@@ -189,7 +187,7 @@ def update_touchpoint(
         user_id=values.get("user_id"),
         on_behalf_of_user_id=values.get("on_behalf_of_user_id"),
     )
-    lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
+    repository.lock_history(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
     since = min(touchpoint.occurred_at, values.get("occurred_at", touchpoint.occurred_at))
     with _history_change(session, actor=actor, candidate_id=touchpoint.candidate_id, since=since):
@@ -211,14 +209,14 @@ def update_touchpoint(
 
 def delete_touchpoint(session: Session, *, actor: User, touchpoint_id: int) -> None:
     touchpoint = get_changeable_touchpoint(session, actor=actor, touchpoint_id=touchpoint_id)
-    lock_candidates(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
+    repository.lock_history(session, team_id=actor.team_id, candidate_id=touchpoint.candidate_id)
     before = audit.snapshot(touchpoint)
     with _history_change(
         session, actor=actor, candidate_id=touchpoint.candidate_id, since=touchpoint.occurred_at
     ) as change:
         touchpoint.deleted_at = now()
         if touchpoint.kind == Kind.outreach.value:
-            change.deleted_outreach(Touchpoint.id == touchpoint.id)
+            change.removed(Touchpoint.id == touchpoint.id)
     audit.record_change(
         session,
         actor=actor,
@@ -242,21 +240,30 @@ def list_touchpoints(
     limit: int,
     cursor: str | None,
 ) -> Page[Touchpoint]:
-    stmt: Select[Any] = select(Touchpoint).where(
-        Touchpoint.team_id == actor.team_id, Touchpoint.deleted_at.is_(None)
+    stmt = repository.filtered(
+        actor.team_id,
+        candidate_id=candidate_id,
+        project_id=project_id,
+        user_id=user_id,
+        kind=kind.value if kind else None,
+        channel=channel.value if channel else None,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
     )
-    filters = {
-        Touchpoint.candidate_id: candidate_id,
-        Touchpoint.project_id: project_id,
-        Touchpoint.user_id: user_id,
-        Touchpoint.kind: kind.value if kind else None,
-        Touchpoint.channel: channel.value if channel else None,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if occurred_from is not None:
-        stmt = stmt.where(Touchpoint.occurred_at >= occurred_from)
-    if occurred_to is not None:
-        stmt = stmt.where(Touchpoint.occurred_at <= occurred_to)
     return paginate(session, stmt, id_column=Touchpoint.id, limit=limit, cursor=cursor)
+
+
+def delete_history(session: Session, *, actor: User, candidate_id: int) -> None:
+    """Delete every touchpoint of a candidate who is being deleted. It is allowed to whoever
+    may delete each of them (SPEC §2 rule 9): an admin, or a member who logged every one."""
+    # The lock every writer of the history takes: a touchpoint being logged for the candidate
+    # right now commits first, and is then checked and deleted with the rest.
+    repository.lock_history(session, team_id=actor.team_id, candidate_id=candidate_id)
+    touchpoints = repository.of_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
+    if not all(can_change(actor, t) for t in touchpoints):
+        raise Forbidden(
+            "only an admin can delete a candidate whose activity was logged by someone else"
+        )
+    audit.record_deletions(session, actor=actor, entities=touchpoints)
+    with history_change(session, team=actor.team, candidate_ids=[candidate_id], since=None):
+        repository.delete_of_candidate(session, candidate_id=candidate_id, at=now())

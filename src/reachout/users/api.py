@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
-from reachout.auth import current_user
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.kit.security import new_password
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
 from reachout.users import service
+from reachout.users.auth import current_user
 from reachout.users.schemas import (
     MeRead,
     PasswordChange,

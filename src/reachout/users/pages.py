@@ -16,7 +16,8 @@ from reachout.models import User
 from reachout.models.enums import Role
 from reachout.routing import get_session
 from reachout.users import service, sessions, signin
-from reachout.web.route import PageRoute, page_user, render, web_session_of
+from reachout.users.auth import page_user
+from reachout.web.route import PageRoute, render, web_session_of
 
 router = APIRouter(route_class=PageRoute)
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
-from typing import Any
 
-from sqlalchemy import CTE, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -14,10 +11,10 @@ from reachout.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from reachout.kit import security
 from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
 from reachout.kit.time import now
-from reachout.kit.types import is_db_id, plain_text
+from reachout.kit.types import plain_text
 from reachout.models import ApiToken, Team, User
 from reachout.models.enums import Role
-from reachout.users import sessions
+from reachout.users import repository, sessions
 
 # A token's last use is written at most this often, so reads stay reads.
 LAST_USED_PRECISION = timedelta(hours=1)
@@ -55,8 +52,7 @@ def add_user(
     if actor is not None and actor.role != Role.admin:
         raise Forbidden("only an admin can add team members")
     key = normalize_email(email)
-    existing = session.scalar(select(User).where(User.email == key))
-    if existing is not None:
+    if repository.user_by_email(session, key) is not None:
         raise Conflict(f"a user with email {key} exists already")
     _check_password("password", password)
     name = plain_text(name or "", field="name", max_length=NAME_MAX)
@@ -87,30 +83,32 @@ def _check_password(field: str, password: str) -> None:
 
 
 def get_user_by_email(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = repository.user_by_email(session, email.strip().lower())
     if user is None:
         raise NotFound(f"no user with email {email.strip()}")
+    return user
+
+
+def require_team_user(session: Session, *, team_id: int, user_id: int, field: str) -> User:
+    """A member of the team, named by `field` of a body or query; else 422 on that field."""
+    user = repository.get_member(session, team_id=team_id, user_id=user_id)
+    if user is None:
+        raise Invalid.on(field, f"no team member with id {user_id}")
     return user
 
 
 def list_users(session: Session, *, actor: User, active_only: bool = False) -> list[User]:
     """The team's users; removed ones too unless `active_only` (their names stay on the
     touchpoints they logged)."""
-    stmt = _team_users(actor, active_only=active_only).order_by(User.id)
-    return list(session.scalars(stmt))
+    return repository.list_members(session, team_id=actor.team_id, active_only=active_only)
 
 
 def page_users(
     session: Session, *, actor: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> Page[User]:
     """One page of the team's active users, in id order (the API's list)."""
-    stmt = _team_users(actor, active_only=True)
+    stmt = repository.members(actor.team_id, active_only=True)
     return paginate(session, stmt, id_column=User.id, limit=limit, cursor=cursor)
-
-
-def _team_users(actor: User, *, active_only: bool) -> Select[Any]:
-    stmt = select(User).where(User.team_id == actor.team_id)
-    return stmt.where(User.is_active) if active_only else stmt
 
 
 def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiToken, str]:
@@ -137,23 +135,20 @@ def create_token(session: Session, *, user: User, label: str = "") -> tuple[ApiT
 
 
 def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
-    return list(session.scalars(_tokens_of(user).order_by(ApiToken.id)))
+    return repository.list_tokens(session, user_id=user.id)
 
 
 def page_tokens(
     session: Session, *, user: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> Page[ApiToken]:
     """One page of the user's tokens, in id order (the API's list)."""
-    return paginate(session, _tokens_of(user), id_column=ApiToken.id, limit=limit, cursor=cursor)
-
-
-def _tokens_of(user: User) -> Select[Any]:
-    return select(ApiToken).where(ApiToken.user_id == user.id)
+    stmt = repository.tokens_of(user.id)
+    return paginate(session, stmt, id_column=ApiToken.id, limit=limit, cursor=cursor)
 
 
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
-    token = session.get(ApiToken, token_id) if is_db_id(token_id) else None
-    if token is None or token.user_id != user.id:
+    token = repository.get_token(session, user_id=user.id, token_id=token_id)
+    if token is None:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
         token.revoked_at = now()
@@ -168,65 +163,34 @@ def revoke_token(session: Session, *, user: User, token_id: int) -> None:
 
 
 def authenticate_token(session: Session, secret: str, *, write: bool) -> User:
-    user, _ = authenticate_token_with(session, secret, write=write)
-    return user
-
-
-def authenticate_token_with(
-    session: Session,
-    secret: str,
-    *,
-    write: bool,
-    also: CTE | None = None,
-    values: dict[str, Any] | None = None,
-) -> tuple[User, Any]:
-    """The token's user, and the first column of `also` (None if it gave no row): a statement
-    on the token (whose hash it finds bound as `token_hash`; its own values in `values`) that
-    the lookup runs as a CTE of the same statement, a round trip saved."""
-    bound = {"token_hash": security.hash_token(secret), **(values or {})}
-    found = session.execute(_token_user(also), bound).first()
+    """The active user of a live API token; else 401. A write request records the token's use,
+    at most once per LAST_USED_PRECISION so that reads stay reads."""
+    found = repository.token_user(session, security.hash_token(secret))
     if found is None:
         raise Unauthorized("the API token is not valid")
-    user, token_id, revoked_at, last_used_at = found[:4]
+    user, token_id, revoked_at, last_used_at = found
     if revoked_at is not None or not user.is_active:
         raise Unauthorized("the API token is not valid")
     moment = now()
     if write and (last_used_at is None or moment - last_used_at > LAST_USED_PRECISION):
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=moment))
-    return user, found[4] if also is not None else None
-
-
-@cache
-def _token_user(also: CTE | None = None) -> Select[Any]:
-    """A token's user (with the user's team) and what the check needs of the token: one
-    statement, built once, as every API request runs it; the token is not loaded as an object
-    (that cost more than the query)."""
-    columns: list[Any] = [User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at]
-    if also is not None:
-        columns.append(select(also.c[0]).scalar_subquery().label("also"))
-    return (
-        select(*columns)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == bindparam("token_hash"))
-    )
+        repository.touch_token(session, token_id=token_id, at=moment)
+    return user
 
 
 def set_role(session: Session, *, actor: User, user_id: int, role: Role) -> User:
     """Make a team member an admin or a member (admins only); a team keeps at least one admin."""
     if actor.role != Role.admin:
         raise Forbidden("only an admin can change roles")
-    user = session.get(User, user_id) if is_db_id(user_id) else None
-    if user is None or user.team_id != actor.team_id:
+    user = repository.get_member(session, team_id=actor.team_id, user_id=user_id)
+    if user is None:
         raise NotFound(f"no team member with id {user_id}")
     role = Role(role)
-    if user.role == Role.admin and role != Role.admin:
-        admins = session.scalars(
-            select(User.id).where(
-                User.team_id == actor.team_id, User.role == Role.admin.value, User.is_active
-            )
-        ).all()
-        if list(admins) == [user.id]:
-            raise Conflict("a team needs at least one admin: make someone else admin first")
+    if (
+        user.role == Role.admin
+        and role != Role.admin
+        and repository.active_admin_ids(session, team_id=actor.team_id) == [user.id]
+    ):
+        raise Conflict("a team needs at least one admin: make someone else admin first")
     before = {"role": user.role}
     user.role = role.value
     session.flush()
@@ -277,19 +241,13 @@ def remove_user(session: Session, *, actor: User, user_id: int) -> None:
     they logged keeps its author."""
     if actor.role != Role.admin:
         raise Forbidden("only an admin can remove team members")
-    user = session.get(User, user_id) if is_db_id(user_id) else None
-    if user is None or user.team_id != actor.team_id:
+    user = repository.get_member(session, team_id=actor.team_id, user_id=user_id)
+    if user is None:
         raise NotFound(f"no team member with id {user_id}")
     if user.id == actor.id:
         raise Conflict("you cannot remove yourself: ask another admin")
     sessions.end_sessions(session, user_id=user.id)
-    moment = now()
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    repository.revoke_tokens_of(session, user_id=user.id, at=now())
     if not user.is_active:
         return
     user.is_active = False

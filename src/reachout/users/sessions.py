@@ -7,19 +7,14 @@ session deletes its row, which every server process sees on the next request tha
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from reachout.config import SESSION_LIFETIME
 from reachout.kit import security
 from reachout.kit.time import now
 from reachout.models import StoredSession, User
-
-# A session ends this long after sign-in, however much it is used (the cookie's lifetime too).
-LIFETIME = timedelta(days=14)
+from reachout.users import repository
 
 
 def start_session(session: Session, *, user_id: int) -> str:
@@ -27,14 +22,14 @@ def start_session(session: Session, *, user_id: int) -> str:
     moment = now()
     # The user's expired sessions go as a new one comes: the table holds live sessions and few
     # others, with no cleaning job to run.
-    _delete(session, StoredSession.user_id == user_id, StoredSession.expires_at <= moment)
+    repository.delete_expired_sessions(session, user_id=user_id, at=moment)
     secret = secrets.token_urlsafe(32)
     session.add(
         StoredSession(
             secret_hash=security.hash_token(secret),
             user_id=user_id,
             created_at=moment,
-            expires_at=moment + LIFETIME,
+            expires_at=moment + SESSION_LIFETIME,
         )
     )
     session.flush()
@@ -43,43 +38,17 @@ def start_session(session: Session, *, user_id: int) -> str:
 
 def session_user(session: Session, *, secret: str) -> User | None:
     """The active user of a live session, or None: one statement, as every page runs it."""
-    bound = {"secret_hash": security.hash_token(secret), "moment": now()}
-    user = session.scalars(_session_user(), bound).first()
+    user = repository.session_user(session, secret_hash=security.hash_token(secret), at=now())
     return user if user is not None and user.is_active else None
-
-
-@cache
-def _session_user() -> Select[Any]:
-    # Built once; the user's team comes in the same statement (User.team is lazy="joined").
-    return (
-        select(User)
-        .join(StoredSession, StoredSession.user_id == User.id)
-        .where(
-            StoredSession.secret_hash == bindparam("secret_hash"),
-            StoredSession.expires_at > bindparam("moment"),
-        )
-    )
 
 
 def end_session(session: Session, *, secret: str) -> None:
     """End one session (signing out)."""
-    _delete(session, StoredSession.secret_hash == security.hash_token(secret))
+    repository.delete_session(session, secret_hash=security.hash_token(secret))
 
 
 def end_sessions(session: Session, *, user_id: int, keep: str | None = None) -> None:
     """End every session of the user, but the one whose secret is `keep` (the caller's own,
     after a password change)."""
-    if keep is None:
-        _delete(session, StoredSession.user_id == user_id)
-    else:
-        _delete(
-            session,
-            StoredSession.user_id == user_id,
-            StoredSession.secret_hash != security.hash_token(keep),
-        )
-
-
-def _delete(session: Session, *conditions: Any) -> None:
-    # No session object is loaded, so none needs synchronising.
-    stmt = delete(StoredSession).where(*conditions)
-    session.execute(stmt.execution_options(synchronize_session=False))
+    keep_hash = security.hash_token(keep) if keep is not None else None
+    repository.delete_sessions_of(session, user_id=user_id, keep_hash=keep_hash)

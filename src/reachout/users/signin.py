@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from reachout.errors import TooManyRequests
 from reachout.kit import security
 from reachout.kit.time import now
 from reachout.models import SignInFailure, User
+from reachout.users import repository
 from reachout.users.service import EMAIL_MAX
 
 # Failed sign-ins counted over this window. Per email, a handful stops password guessing on one
@@ -22,12 +22,6 @@ MAX_FAILURES_PER_IP = 50
 # Verified against when the email is unknown, so that a wrong email takes as long as a wrong
 # password and the answer time does not tell which accounts exist.
 _DUMMY_HASH = security.hash_password("not the password of anyone")
-
-
-def _failures(session: Session, column: InstrumentedAttribute[str], value: str) -> int:
-    since = now() - WINDOW
-    stmt = select(func.count()).where(column == value, SignInFailure.failed_at > since)
-    return session.scalar(stmt) or 0
 
 
 def email_key(email: str) -> str:
@@ -42,9 +36,10 @@ def email_key(email: str) -> str:
 
 def check_limit(session: Session, *, email: str, ip: str) -> None:
     """Refuse (429) while this email or this address has too many recent failures."""
-    key = email_key(email)
-    if _failures(session, SignInFailure.email_key, key) >= MAX_FAILURES_PER_EMAIL or (
-        _failures(session, SignInFailure.ip, ip) >= MAX_FAILURES_PER_IP
+    since = now() - WINDOW
+    by_email = repository.failures_by_email(session, email_key=email_key(email), since=since)
+    if by_email >= MAX_FAILURES_PER_EMAIL or (
+        repository.failures_by_ip(session, ip=ip, since=since) >= MAX_FAILURES_PER_IP
     ):
         minutes = int(WINDOW.total_seconds() // 60)
         raise TooManyRequests(
@@ -61,13 +56,13 @@ def sign_in(session: Session, *, email: str, password: str, ip: str) -> User | N
     """
     check_limit(session, email=email, ip=ip)
     key = email_key(email)
-    user = session.scalar(select(User).where(User.email == key)) if key else None
+    user = repository.user_by_email(session, key) if key else None
     valid = security.verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is not None and valid and user.is_active:
-        session.execute(delete(SignInFailure).where(SignInFailure.email_key == key))
+        repository.forget_failures(session, email_key=key)
         return user
     moment = now()
-    session.execute(delete(SignInFailure).where(SignInFailure.failed_at < moment - WINDOW))
+    repository.prune_failures(session, before=moment - WINDOW)
     session.add(SignInFailure(email_key=key, ip=ip[:64], failed_at=moment))
     session.flush()
     return None

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from reachout.errors import FieldError, Invalid
-from reachout.problems import validation_errors
+from reachout.errors import Invalid, field_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,18 +25,10 @@ def validate(schema: type[M], data: dict[str, Any]) -> M:
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            FieldError(e.message, field=e.field) for e in validation_errors(_as_request_error(exc))
-        ]
+        errors = field_errors(exc.errors())
         raise Invalid(
             detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
         ) from exc
-
-
-def _as_request_error(exc: ValidationError) -> Any:
-    from fastapi.exceptions import RequestValidationError
-
-    return RequestValidationError(exc.errors())
 
 
 def local_datetime(value: str, time_zone: str) -> datetime | None:

@@ -1,22 +1,20 @@
-"""The pages' route class (CSRF check, session cookie, unit of work), user and rendering."""
+"""The pages' route class (CSRF check, session cookie, unit of work) and rendering."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
-from reachout.errors import Forbidden, Unauthorized
+from reachout.errors import Forbidden
 from reachout.kit.time import as_utc
 from reachout.models import User
-from reachout.routing import SAFE_METHODS, Deferred, UnitOfWorkRoute
-from reachout.users import sessions
+from reachout.routing import SAFE_METHODS, UnitOfWorkRoute
 from reachout.web import labels
 from reachout.web.session import CSRF_FIELD, CSRF_HEADER, WebSession, read_session, write_session
 
@@ -77,28 +75,6 @@ def finish(request: Request, response: Response) -> None:
 def web_session_of(request: Request) -> WebSession:
     web_session: WebSession = request.state.web_session
     return web_session
-
-
-async def page_user(request: Request) -> User:
-    """The signed-in user; otherwise the error handler sends the browser to sign in. Loaded in
-    the endpoint's trip to the thread pool (a coroutine: no trip of its own)."""
-    secret = web_session_of(request).secret
-    if secret is None:
-        raise Unauthorized("sign in to continue")
-    return cast(User, SignedIn(secret))
-
-
-class SignedIn(Deferred):
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-
-    def resolve(self, session: Session) -> User:
-        # The session's row and its user in one statement: an ended session (signed out, its
-        # password changed, its user removed) or an expired one signs nobody in.
-        user = sessions.session_user(session, secret=self.secret)
-        if user is None:
-            raise Unauthorized("sign in to continue")
-        return user
 
 
 def make_templates() -> Jinja2Templates:

@@ -1,10 +1,9 @@
 """The signed session cookie: a signed-in session's secret, and the CSRF token of its forms.
 
-A signed-in session is a database row (`reachout.users.sessions`) that the cookie names by its
-secret, so that sign-out can end it: a cookie that alone said who was signed in stayed valid, in
-any copy of it, until it expired. Any server process can serve any request (SPEC §5) and
-nothing is kept in process memory. An anonymous session (the sign-in form's CSRF token) is the
-cookie alone.
+The cookie names a signed-in session by its secret; the session itself is a database row
+(`models.StoredSession`), so that sign-out ends it for every copy of the cookie and any server
+process can serve any request (SPEC §5), with nothing kept in process memory. An anonymous
+session (the sign-in form's CSRF token) is the cookie alone.
 """
 
 from __future__ import annotations
@@ -18,14 +17,14 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from reachout.config import SESSION_LIFETIME
 from reachout.db import Database
 from reachout.instance import ensure_secret_key
-from reachout.users.sessions import LIFETIME
 
 COOKIE = "reachout_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-MAX_AGE_SECONDS = int(LIFETIME.total_seconds())
+MAX_AGE_SECONDS = int(SESSION_LIFETIME.total_seconds())
 
 _key_lock = threading.Lock()
 
@@ -33,7 +32,7 @@ _key_lock = threading.Lock()
 @dataclass
 class WebSession:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    # The secret of the signed-in session (see reachout.users.sessions); None: anonymous.
+    # The secret of the signed-in session (a StoredSession's); None: anonymous.
     secret: str | None = None
     # Set when the cookie must be (re)written on the way out.
     changed: bool = False
@@ -73,7 +72,7 @@ def read_session(request: Request) -> WebSession:
     if raw:
         try:
             data: Any = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
-            # A cookie of before sessions were stored says "uid", not "sid": anonymous now.
+            # A cookie without "sid" (one signed before sessions were stored) is anonymous.
             csrf, secret = data["csrf"], data.get("sid")
             if isinstance(csrf, str) and (secret is None or isinstance(secret, str)):
                 return WebSession(csrf=csrf, secret=secret)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session, aliased
 from reachout.kit.sql import in_id_list, shift_days
 from reachout.models import Touchpoint
 from reachout.models.enums import Designation, DesignationMode, Kind
+
+# A span of time: a timedelta, or a count of some unit (the synthetic histories' microseconds).
+Gap = TypeVar("Gap", timedelta, int)
 
 
 def _starts_thread(
@@ -35,15 +38,21 @@ def _starts_thread(
     return case((starts, Designation.initial.value), else_=Designation.follow_up.value)
 
 
+def auto_designation(gap: Gap | None, window: Gap | None) -> Designation:
+    """SPEC §2 rule 3 for one outreach, given the time since the live outreach before it (None:
+    there is none) and the team's re-engagement window (None: off). `_starts_thread` is the
+    same rule in SQL."""
+    if gap is None or (window is not None and gap > window):
+        return Designation.initial
+    return Designation.follow_up
+
+
 def designation_after(
     previous_at: datetime | None, at: datetime, reengage_after_days: int | None
 ) -> Designation:
-    """`_starts_thread` for one outreach whose preceding live outreach is known (None: none)."""
-    if previous_at is None or (
-        reengage_after_days is not None and previous_at < at - timedelta(days=reengage_after_days)
-    ):
-        return Designation.initial
-    return Designation.follow_up
+    """The auto designation of an outreach at `at` whose preceding live outreach is known."""
+    window = None if reengage_after_days is None else timedelta(days=reengage_after_days)
+    return auto_designation(None if previous_at is None else at - previous_at, window)
 
 
 def _live_outreach(alias: type[Touchpoint], candidate_id: ColumnElement[int] | Any) -> Select[Any]:

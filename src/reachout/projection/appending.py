@@ -23,7 +23,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     Table,
     Update,
@@ -31,7 +30,6 @@ from sqlalchemy import (
     case,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -39,14 +37,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from reachout import audit
-from reachout.kit.sql import micros_between
+from reachout.kit.sql import dialect_of, drawn_id, micros_between, prefixed_binds
 from reachout.models import Candidate, Team, Thread, Touchpoint, User
 from reachout.models.activity import NO_PROJECT_KEY
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Kind
-from reachout.stats.activity import add_counts, add_statement, counts_of
-from reachout.stats.threads import NO_STATUS
-from reachout.touchpoints.resolution import designation_after
+from reachout.projection.activity import add_counts, add_statement, counts_of
+from reachout.projection.designations import designation_after
+from reachout.projection.threads import NO_STATUS
 
 
 @dataclass(frozen=True)
@@ -89,9 +87,7 @@ def _end_statement(dialect: str) -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    next_id = (
-        func.nextval(f"{tp.name}_id_seq") if dialect == "postgresql" else literal(None, Integer)
-    )
+    next_id = drawn_id(dialect, tp)
     return select(
         later.label("later"),
         last_outreach_at.label("last_outreach_at"),
@@ -115,7 +111,7 @@ def history_end(
     row = (
         session.connection()
         .execute(
-            _end_statement(session.get_bind().dialect.name),
+            _end_statement(dialect_of(session)),
             {"candidate_id": candidate_id, "team_id": team_id, "at": at},
         )
         .first()
@@ -164,7 +160,8 @@ def write(session: Session, touchpoint: Touchpoint, end: HistoryEnd, *, actor: U
     values.update({f"ev_{k}": v for k, v in _event(touchpoint, actor).items()})
     if thread is not None:
         values.update({f"th_{k}": v for k, v in thread[1].items()})
-    session.connection().execute(_write_at_once(thread and thread[0]), values)
+    dialect = dialect_of(session)
+    session.connection().execute(_write_at_once(dialect, thread and thread[0]), values)
 
 
 _COLUMNS = tuple(c.name for c in _table(Touchpoint).columns if c.name != "id")
@@ -204,15 +201,16 @@ def _touchpoint_insert() -> Insert:
 
 
 @cache
-def _write_at_once(thread: str | None) -> Insert:
-    """PostgreSQL: `write`'s statements as one, for each change to the thread (or none)."""
+def _write_at_once(dialect: str, thread: str | None) -> Insert:
+    """`write`'s statements as one (where ids are drawn ahead: PostgreSQL), for each change to
+    the thread (or none)."""
     tp = _table(Touchpoint)
     ctes = [
-        add_statement("postgresql", "ad_").cte("counted"),
-        audit.insert_event("ev_").cte("recorded"),
+        prefixed_binds(add_statement(dialect), "ad_").cte("counted"),
+        prefixed_binds(audit.insert_event(), "ev_").cte("recorded"),
     ]
     if thread is not None:
-        ctes.append(_thread_statement(thread, "th_").cte("threaded"))
+        ctes.append(prefixed_binds(_thread_statement(thread), "th_").cte("threaded"))
     return (
         insert(tp)
         .values({name: bindparam(f"tp_{name}") for name in ("id", *_COLUMNS)})
@@ -247,28 +245,28 @@ def _thread_change(tp: Touchpoint, end: HistoryEnd) -> tuple[str, dict[str, Any]
     return "follow_up", {"thread_id": end.latest_thread_id}
 
 
-def _thread_statement(change: str, prefix: str = "") -> Insert | Update:
+def _thread_statement(change: str) -> Insert | Update:
     if change == "start":
-        return _start_thread(prefix)
-    return _extend_by_reply(prefix) if change == "reply" else _follow_up(prefix)
+        return _start_thread()
+    return _extend_by_reply() if change == "reply" else _follow_up()
 
 
 @cache
-def _start_thread(prefix: str = "") -> Insert:
+def _start_thread() -> Insert:
     th = _table(Thread)
     names = "id team_id candidate_id started_at start_day start_week channel user_id project_id"
     return insert(th).values(
-        {name: bindparam(prefix + name) for name in names.split()}
+        {name: bindparam(name) for name in names.split()}
         | {"follow_ups": 0, "outreach_before_reply": 1}
     )
 
 
 @cache
-def _follow_up(prefix: str = "") -> Update:
+def _follow_up() -> Update:
     th = _table(Thread)
     return (
         update(th)
-        .where(th.c.id == bindparam(prefix + "thread_id"))
+        .where(th.c.id == bindparam("thread_id"))
         .values(
             follow_ups=th.c.follow_ups + 1,
             outreach_before_reply=th.c.outreach_before_reply
@@ -278,15 +276,15 @@ def _follow_up(prefix: str = "") -> Update:
 
 
 @cache
-def _extend_by_reply(prefix: str = "") -> Update:
+def _extend_by_reply() -> Update:
     th = _table(Thread)
-    at = bindparam(prefix + "occurred_at", type_=UTCDateTime())
+    at = bindparam("occurred_at", type_=UTCDateTime())
     return (
         update(th)
-        .where(th.c.id == bindparam(prefix + "thread_id"))
+        .where(th.c.id == bindparam("thread_id"))
         .values(
             first_reply_at=func.coalesce(th.c.first_reply_at, at),
             reply_micros=func.coalesce(th.c.reply_micros, micros_between(th.c.started_at, at)),
-            latest_reply_status=bindparam(prefix + "reply_status"),
+            latest_reply_status=bindparam("reply_status"),
         )
     )

@@ -1,5 +1,7 @@
-"""A property test: after any history of creates, backdates, deletes, bulk logs and undos,
-every auto designation is what a plain reference model of SPEC §2 rule 3 says."""
+"""A property test of the projection: after any history of creates, backdates, deletes, bulk
+logs and undos, every auto designation is what a plain reference model of SPEC §2 rule 3 says,
+and the derived rows kept by the fast paths equal a rebuild from scratch (`rebuild_threads`)
+and a plain recount of the ledger."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from reachout.models import ActivityDay, Team, Thread, Touchpoint, User
 from reachout.models.enums import Channel, DesignationChoice, Kind
-from reachout.stats.activity import COUNTS
-from reachout.stats.threads import rebuild_threads
+from reachout.projection.activity import COUNTS
+from reachout.projection.threads import rebuild_threads
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
 from tests.factories import at, make_candidate, make_project, make_team

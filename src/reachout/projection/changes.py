@@ -1,4 +1,5 @@
-"""What surrounds every change to candidates' histories, in the same transaction.
+"""What surrounds every change to candidates' histories, in the same transaction (the
+projection's interface for writers).
 
 A touchpoint created, moved, edited or deleted, a batch logged or undone, a candidate deleted:
 each is made inside `history_change`, which counts the activity the change may move before it,
@@ -19,15 +20,15 @@ from sqlalchemy.orm import Session
 from reachout.kit.sql import local_day_of
 from reachout.models import Candidate, Team, Touchpoint
 from reachout.models.enums import Kind
-from reachout.stats.activity import ActivityChange, rebuild_activity
-from reachout.stats.threads import (
+from reachout.projection.activity import ActivityChange, rebuild_activity
+from reachout.projection.designations import resolve_auto_designations
+from reachout.projection.threads import (
     append_to_threads,
     only_appended,
     only_removed_last,
     rebuild_threads,
     remove_from_threads,
 )
-from reachout.touchpoints.resolution import resolve_auto_designations
 
 
 @dataclass
@@ -61,7 +62,7 @@ class HistoryChange:
         """The change logged `rows` (one per candidate, all at `since`, all of one kind)."""
         self.logged = Appended(rows, kind, reply_status, resolved)
 
-    def deleted_outreach(self, rows: ColumnElement[bool]) -> None:
+    def removed(self, rows: ColumnElement[bool]) -> None:
         """The change deleted `rows` (outreach, one per candidate, all at `since`)."""
         self.deleted = rows
 
@@ -134,5 +135,11 @@ def team_rules_changed(session: Session, *, team: Team, time_zone_changed: bool)
         since=None,
         reengage_after_days=team.reengage_after_days,
     )
-    rebuild_threads(session, team_id=team.id, candidate_ids=None)
-    rebuild_activity(session, team_id=team.id)
+    rebuild_team(session, team_id=team.id)
+
+
+def rebuild_team(session: Session, *, team_id: int) -> None:
+    """Derive the team's threads and activity counts from its whole ledger again (its rules
+    changed, or its history was loaded with its designations resolved already)."""
+    rebuild_threads(session, team_id=team_id, candidate_ids=None)
+    rebuild_activity(session, team_id=team_id)

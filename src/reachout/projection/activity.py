@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Table, bindparam, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from reachout.kit.sql import in_id_list
+from reachout.kit.sql import dialect_of, in_id_list, upsert
 from reachout.models import ActivityDay, Touchpoint
 from reachout.models.activity import NO_PROJECT_KEY
 from reachout.models.enums import Designation, Kind, ReplyStatus
@@ -127,17 +126,16 @@ class ActivityChange:
 def add_counts(session: Session, rows: list[dict[str, Any]]) -> None:
     """Add these counts (each row: a cell's key and every count) to their cells, creating the
     cells that are new."""
-    session.connection().execute(add_statement(session.get_bind().dialect.name), rows)
+    session.connection().execute(add_statement(dialect_of(session)), rows)
 
 
 @cache
-def add_statement(dialect_name: str, prefix: str = "") -> Any:
+def add_statement(dialect: str) -> Any:
     """The upsert of `add_counts`, built once per dialect: a single log runs it on every
-    request. Its parameters are a row's names, each after `prefix` (to combine it)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    table = ActivityDay.__table__
+    request. Its parameters are a row's names."""
+    table = cast(Table, ActivityDay.__table__)
     columns = ("team_id", *KEY, *COUNTS)
-    stmt = dialect.insert(table).values({name: bindparam(prefix + name) for name in columns})
+    stmt = upsert(dialect, table).values({name: bindparam(name) for name in columns})
     return stmt.on_conflict_do_update(
         index_elements=["team_id", *KEY],
         set_={name: table.c[name] + stmt.excluded[name] for name in COUNTS},
