@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,12 +21,10 @@ from playwright.sync_api import (
     StorageState,
     sync_playwright,
 )
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from reachout.db import Database
-from reachout.kit.time import now
 from reachout.models import StoredSession, User
-from reachout.users.sessions import LIFETIME
 from tests.conftest import LiveServer
 from tests.factories import PASSWORD, World
 
@@ -124,36 +123,32 @@ class SavedSignIns:
 
     A saved browser state alone cannot outlive its test: `db` empties every table after each
     test, web_session included, and `world` makes new users (tests/conftest.py), so the next
-    test has neither the session row the cookie names nor the user it named. What the form
-    leaves is a signed cookie holding a random secret, and a web_session row mapping that
-    secret's hash to the user. The first test of a role signs in through the real form and keeps
-    both; each later test puts the row back for its own user of that role (the row start_session
-    writes) and opens a context on the saved state, which is then as signed in as the form would
-    have made it, the server's cookie-signing key being the same for the live server's lifetime.
+    test has neither the session row that the saved cookie names nor the user it named. The
+    cookie holds a random secret, signed with a key the live server keeps for its lifetime; the
+    web_session row maps that secret's hash to a user. So the first test of a role signs in
+    through the real form and keeps the browser state and the row the sign-in wrote; each later
+    test writes that row back for its own user of the role, and the saved state is signed in.
     """
 
     def __init__(self, browser: Browser, live_server: LiveServer) -> None:
         self.browser, self.live_server = browser, live_server
-        self.saved: dict[str, tuple[StorageState, str]] = {}
+        self.saved: dict[str, tuple[StorageState, dict[str, Any]]] = {}
 
     def state_of(self, role: str, user: User) -> StorageState:
         if role not in self.saved:
             self.saved[role] = self._sign_in(user)
             return self.saved[role][0]
-        state, secret_hash = self.saved[role]
+        state, row = self.saved[role]
+        same_secret = StoredSession.secret_hash == row["secret_hash"]
         with self.live_server.db.unit_of_work() as s:
-            stmt = select(StoredSession.user_id).where(StoredSession.secret_hash == secret_hash)
-            owner = s.scalar(stmt)
+            owner = s.scalar(select(StoredSession.user_id).where(same_secret))
             if owner is None:
-                expires_at = now() + LIFETIME
-                s.add(
-                    StoredSession(secret_hash=secret_hash, user_id=user.id, expires_at=expires_at)
-                )
+                s.add(StoredSession(**row, user_id=user.id))
             else:  # a second context of the same role in this test: the row is there already
                 assert owner == user.id, "a session row outlived its test"
         return state
 
-    def _sign_in(self, user: User) -> tuple[StorageState, str]:
+    def _sign_in(self, user: User) -> tuple[StorageState, dict[str, Any]]:
         context = _new_context(self.browser, self.live_server)
         try:
             page = context.new_page()
@@ -163,8 +158,10 @@ class SavedSignIns:
         finally:
             context.close()
         with self.live_server.db.unit_of_work() as s:
-            stmt = select(StoredSession.secret_hash).where(StoredSession.user_id == user.id)
-            return state, s.scalars(stmt).one()
+            stored = s.scalars(select(StoredSession).where(StoredSession.user_id == user.id)).one()
+            columns = inspect(StoredSession).column_attrs
+            row = {c.key: getattr(stored, c.key) for c in columns if c.key not in ("id", "user_id")}
+        return state, row
 
 
 @pytest.fixture(scope="session")

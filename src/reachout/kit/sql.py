@@ -255,7 +255,8 @@ def prefixed_binds(statement: Traversed, prefix: str) -> Traversed:
     names meeting."""
 
     def rename(element: ExternallyTraversible, **kw: Any) -> ExternallyTraversible | None:
-        if isinstance(element, BindParameter):
+        # Literal values (anonymous, `unique` parameters) carry their value and never meet.
+        if isinstance(element, BindParameter) and not element.unique:
             return bindparam(prefix + element.key, type_=element.type)
         return None
 

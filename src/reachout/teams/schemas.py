@@ -47,7 +47,7 @@ class TeamUpdate(BaseModel):
     @classmethod
     def _not_cleared(cls, value: str | None) -> str:
         # Only runs for a field that was sent: leaving it out keeps it, null cannot clear it
-        # (the column is NOT NULL: it used to reach the database and answer a 409).
+        # (the column is NOT NULL: a null must be a 422 here, not a failed write, a 409).
         if value is None:
             raise ValueError("cannot be empty")
         return value

@@ -72,7 +72,7 @@ def read_session(request: Request) -> WebSession:
     if raw:
         try:
             data: Any = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
-            # A cookie without "sid" (one signed before sessions were stored) is anonymous.
+            # Only a session's secret ("sid") signs in: a cookie without one is anonymous.
             csrf, secret = data["csrf"], data.get("sid")
             if isinstance(csrf, str) and (secret is None or isinstance(secret, str)):
                 return WebSession(csrf=csrf, secret=secret)
