@@ -38,8 +38,7 @@ from reachout.models import (
     User,
 )
 from reachout.models.enums import Role
-from reachout.projection.activity import rebuild_activity
-from reachout.projection.threads import rebuild_threads
+from reachout.projection.changes import rebuild_team
 from reachout.synthetic import people
 from reachout.synthetic.clock import DAY, ZoneClock, day_number, to_micros
 from reachout.synthetic.driver import loading
@@ -123,8 +122,7 @@ def seed_synthetic(
     with larger_page_cache(session):
         _write(session, rng, team=team, clock=clock, period=period, plan=plan, report=report)
         report("Rebuilding threads", 0, 1)
-        rebuild_threads(session, team_id=team.id, candidate_ids=None)
-        rebuild_activity(session, team_id=team.id)
+        rebuild_team(session, team_id=team.id)
         refresh_planner_statistics(session, LOADED_TABLES)
         report("Rebuilding threads", 1, 1)
     threads = session.scalar(select(func.count()).where(Thread.team_id == team.id))
