@@ -56,8 +56,8 @@ def in_id_list(
 
     PostgreSQL gets `= ANY(integer[])`: a filter, not a join, so its plan cannot turn quadratic
     when the planner has no statistics yet for rows this very transaction wrote; and an array
-    of the column's own type, which PostgreSQL probes by hashing (with bigint[] it compared
-    each row with every element: 0.7 s for 20,000 rows against 10,000 ids).
+    of the column's own type, which PostgreSQL probes by hashing (against an array of another
+    type it compares each row with every element).
     """
     if session.get_bind().dialect.name == "postgresql":
         # No INTEGER id is larger; leaving such ids out keeps the array an integer[].
@@ -150,9 +150,9 @@ def _row_lock(table: Table) -> Select[Any]:
 def lock_team_histories(session: Session, *, team_id: int) -> None:
     """Serialise a write to many histories of a team (bulk, undo) with every other writer there.
 
-    One exclusive advisory lock instead of tens of thousands of row locks: locking 10,000
-    candidate rows cost more than writing their touchpoints. Single logs share this lock, so a
-    bulk request waits for them and they wait for it, for the second it takes.
+    One exclusive advisory lock instead of a row lock per candidate, which would cost a bulk
+    more than writing its touchpoints. Single logs share this lock, so a bulk request waits for
+    them and they wait for it.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -210,7 +210,7 @@ class micros_between(FunctionElement[int]):
     """Whole microseconds from one stored UTC timestamp to another, exact on both databases.
 
     Stored in each replied thread when it is rebuilt, so that the median time to reply reads
-    one integer per thread: converting timestamps per query was most of a long period's cost.
+    one integer per thread rather than converting two timestamps per thread on every query.
     """
 
     type = BigInteger()

@@ -11,8 +11,8 @@ It then inserts the touchpoint and takes one statement per derived table: a thre
 extended, and one activity cell counted up; and records the audit event. On PostgreSQL that is
 one statement (see `write`). `history_change` reaches the same result for any change, by
 counting and reading again; the property tests check both against plain recounts. Each
-statement here is built once per dialect and run with bound values: under load, building
-SQLAlchemy statements cost more than running them (docs/performance.md).
+statement here is built once per dialect and run with bound values: a single log runs them
+on every request, and building a SQLAlchemy statement costs more CPU than running it.
 """
 
 from __future__ import annotations
@@ -138,10 +138,9 @@ def write(session: Session, touchpoint: Touchpoint, end: HistoryEnd, *, actor: U
 
     The object stays out of the session: Core statements, nothing to flush. On PostgreSQL they
     are one statement, the touchpoint's INSERT with the others as data-modifying CTEs, since
-    its id was drawn with the history's read: a round trip to the server cost about 0.2 ms of
-    CPU in the server process alone (`select 1` through SQLAlchemy, timed in process). SQLite
-    runs in process, so there the statements go one at a time, and the id comes from the
-    INSERT.
+    its id was drawn with the history's read: every round trip to the server costs the server
+    process CPU of its own. SQLite runs in process, so there the statements go one at a time,
+    and the id comes from the INSERT.
     """
     if end.next_id is None:
         touchpoint.id = (

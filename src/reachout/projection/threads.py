@@ -256,8 +256,7 @@ def append_to_threads(
 
     An initial starts a thread; a follow-up or a reply extends the candidate's latest thread (or
     nothing: it comes before any initial). A bulk "now" so writes one row per candidate
-    without reading the histories again: rebuilding the threads of 10,000 candidates from
-    their last ones took 1.4 s on SQLite at a million touchpoints.
+    without reading the histories again, which a rebuild from their last threads would.
     """
     tp = Touchpoint
     new_rows = and_(new, tp.deleted_at.is_(None))
