@@ -11,6 +11,11 @@ goes through it, in the transaction of its write:
   history, the most frequent write, in as few statements as the database allows.
 - `changes.team_rules_changed(...)` and `changes.rebuild_team(...)`: everything derived again.
 
+Besides its own tables it writes the derived columns of touchpoint rows (the designation of
+Auto outreach; the local day, when the team's time zone changes), and, for the single log, the
+touchpoint row the writer hands over, so that on PostgreSQL the row and everything derived
+from it go in one statement.
+
 Each fast path sits next to its plain reference: `threads.append_to_threads` and
 `threads.remove_from_threads` next to `threads.rebuild_threads`, `activity.ActivityChange` next
 to `activity.rebuild_activity`, the single log's `appending.write` next to `history_change`.
