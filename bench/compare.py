@@ -21,6 +21,10 @@ NOT_MEASURED = re.compile(
 )
 # Sections that describe the run, not the code.
 NOT_FIGURES = ("Machine and run", "Figures behind the design")
+# What a run counted or sent: it names no row (it may differ by a few between runs).
+COUNTS = re.compile(r"^(counted|requests|errors|statements)$")
+# Ratios of two figures that are compared themselves.
+RATIO = re.compile(r" / floor$")
 HIGHER_IS_BETTER = re.compile(r"req/s|/ s\b")
 NUMBER = re.compile(r"-?[\d,]*\.?\d+")
 
@@ -74,17 +78,26 @@ def _add_row(
     header: list[str],
     cells: list[str],
 ) -> None:
-    # A row is named by its leading cells that are not measured (group_by, period, database).
-    named = [c for h, c in zip(header, cells, strict=False) if NOT_MEASURED.match(h) or not h]
+    # A row is named by its leading cells up to the first measured one (group_by, period,
+    # database): what the later unmeasured cells hold (requests sent) may differ between runs.
+    named = []
+    for column, cell in zip(header, cells, strict=False):
+        if column and not NOT_MEASURED.match(column):
+            break
+        if not COUNTS.match(column):
+            named.append(cell)
     label = " · ".join(c for c in named if c) or cells[0]
     for column, cell in zip(header, cells, strict=False):
-        if not column or NOT_MEASURED.match(column) or NOT_MEASURED.match(cells[0]):
+        if not column or NOT_MEASURED.match(column) or RATIO.search(column):
             continue
         match = NUMBER.search(cell.split("/")[0] if " / " in cell else cell)
         if match is None:
             continue
         value = float(match.group().replace(",", ""))
-        rate = bool(HIGHER_IS_BETTER.search(column) or HIGHER_IS_BETTER.search(cells[0]))
+        # A rate is a column's (req/s), or a row's in a table whose first column names rows.
+        rate = bool(
+            HIGHER_IS_BETTER.search(column) or (not header[0] and HIGHER_IS_BETTER.search(cells[0]))
+        )
         place = (section, caption, label, column)
         out[place] = Figure(place, value, rate)
 
