@@ -105,8 +105,8 @@ def history_end(
 ) -> HistoryEnd | None:
     """The candidate's history around `at`; None if the team has no such live candidate.
 
-    The candidate must be locked already (`kit.sql.lock_candidates`): on PostgreSQL a statement
-    that waited for a lock still reads what was there when it started.
+    The candidate must be locked already (the lock of its history's writers): on PostgreSQL a
+    statement that waited for a lock still reads what was there when it started.
     """
     row = (
         session.connection()
