@@ -92,12 +92,7 @@ def of_candidate(session: Session, *, team_id: int, candidate_id: int) -> list[T
 
 def delete_of_candidate(session: Session, *, candidate_id: int, at: datetime) -> None:
     """Mark every live touchpoint of the candidate deleted at `at`."""
-    session.execute(
-        update(Touchpoint)
-        .where(Touchpoint.candidate_id == candidate_id, Touchpoint.deleted_at.is_(None))
-        .values(deleted_at=at)
-        .execution_options(synchronize_session=False)
-    )
+    _delete(session, Touchpoint.candidate_id == candidate_id, at=at)
 
 
 def timeline(
@@ -206,10 +201,15 @@ def batch_rows(session: Session, *, batch_id: int) -> Sequence[Row[int, datetime
 
 def delete_batch(session: Session, *, batch_id: int, at: datetime) -> ColumnElement[bool]:
     """Mark the batch's live touchpoints deleted at `at`; the condition that selects them."""
+    _delete(session, Touchpoint.batch_id == batch_id, at=at)
+    return and_(Touchpoint.batch_id == batch_id, Touchpoint.deleted_at == at)
+
+
+def _delete(session: Session, which: ColumnElement[bool], *, at: datetime) -> None:
+    """Soft delete: the live touchpoints `which` selects are kept, marked deleted at `at`."""
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.batch_id == batch_id, Touchpoint.deleted_at.is_(None))
+        .where(which, Touchpoint.deleted_at.is_(None))
         .values(deleted_at=at)
         .execution_options(synchronize_session=False)
     )
-    return and_(Touchpoint.batch_id == batch_id, Touchpoint.deleted_at == at)
