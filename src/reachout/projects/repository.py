@@ -35,6 +35,11 @@ def names(session: Session, *, team_id: int, project_ids: Sequence[int]) -> dict
     return {project_id: name for project_id, name in rows}
 
 
+def by_name(session: Session, *, team_id: int) -> list[tuple[int, str]]:
+    stmt = select(Project.id, Project.name).where(Project.team_id == team_id)
+    return [(project_id, name) for project_id, name in session.execute(stmt.order_by(Project.name))]
+
+
 def _live_members(project_id: int) -> Select[int]:
     return (
         select(ProjectCandidate.candidate_id)

@@ -142,6 +142,16 @@ def read_project(session: Session, project: Project) -> ProjectRead:
 
 def project_names(session: Session, *, actor: User, project_ids: Sequence[int]) -> dict[int, str]:
     """Names of these projects of the actor's team, by id (for lists that show them)."""
+    return names_in_team(session, team_id=actor.team_id, project_ids=project_ids)
+
+
+def names_in_team(session: Session, *, team_id: int, project_ids: Sequence[int]) -> dict[int, str]:
+    """Names of these projects of the team, by id (another team's ids are left out)."""
     if not project_ids:
         return {}
-    return repository.names(session, team_id=actor.team_id, project_ids=project_ids)
+    return repository.names(session, team_id=team_id, project_ids=project_ids)
+
+
+def choices(session: Session, *, team_id: int) -> list[tuple[int, str]]:
+    """(id, name) of every project of the team, by name (a filter's choices)."""
+    return repository.by_name(session, team_id=team_id)

@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, case, cast, distinct, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from reachout.kit.sql import in_id_list
-from reachout.models import ActivityDay, Project, Thread, User
+from reachout.models import ActivityDay, Thread
 from reachout.models.activity import NO_PROJECT_KEY
 from reachout.models.enums import ReplyStatus
 from reachout.stats.schemas import GroupBy
@@ -266,39 +265,3 @@ def activity_counts(
         elif group_by is not None:
             groups[row[0]].add(counted)
     return totals, dict(groups)
-
-
-# --- names -----------------------------------------------------------------------------------
-
-
-def user_names(session: Session, *, team_id: int, ids: Sequence[int]) -> dict[int, str]:
-    """The names of these users of the team, by id (another team's ids are left out)."""
-    return _names(session, User.id, User.name, User.team_id == team_id, ids)
-
-
-def project_names(session: Session, *, team_id: int, ids: Sequence[int]) -> dict[int, str]:
-    """The names of these projects of the team, by id (another team's ids are left out)."""
-    return _names(session, Project.id, Project.name, Project.team_id == team_id, ids)
-
-
-def _names(
-    session: Session,
-    id_column: InstrumentedAttribute[int],
-    name_column: InstrumentedAttribute[str],
-    of_team: ColumnElement[bool],
-    ids: Sequence[int],
-) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(id_column, name_column).where(of_team, in_id_list(session, id_column, ids))
-    )
-    return {row_id: name for row_id, name in rows}
-
-
-def team_projects(session: Session, *, team_id: int) -> list[tuple[int, str]]:
-    """(id, name) of every project of the team, by name: the page's project filter."""
-    rows = session.execute(
-        select(Project.id, Project.name).where(Project.team_id == team_id).order_by(Project.name)
-    )
-    return [(project_id, name) for project_id, name in rows]

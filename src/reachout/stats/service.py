@@ -18,7 +18,7 @@ from reachout.errors import FieldError, Invalid
 from reachout.kit import time as clock
 from reachout.models import Team, User
 from reachout.models.enums import Channel
-from reachout.projects.service import require_project
+from reachout.projects import service as projects
 from reachout.stats import queries
 from reachout.stats.queries import ActivityCounts, CohortCounts, Key, Scope
 from reachout.stats.schemas import (
@@ -32,7 +32,7 @@ from reachout.stats.schemas import (
     StatsQuery,
     StatsView,
 )
-from reachout.users.service import list_users, require_team_user
+from reachout.users.service import list_users, require_team_user, user_names
 
 DEFAULT_PERIOD_DAYS = 30
 # Three years (leap days included): longer periods are not what the page is for, and a bound
@@ -99,7 +99,7 @@ def filter_choices(session: Session, *, actor: User) -> FilterChoices:
     """The actor's team's projects (by name) and members, removed ones too: their outreach
     still counts in the period they did it."""
     return FilterChoices(
-        projects=queries.team_projects(session, team_id=actor.team_id),
+        projects=projects.choices(session, team_id=actor.team_id),
         members=[(u.id, u.name) for u in list_users(session, actor=actor)],
     )
 
@@ -129,7 +129,9 @@ def _check_filters(session: Session, *, team_id: int, query: StatsQuery) -> None
         raise Invalid.on("group_by", "stage is a grouping of the cohort view only")
     # Another team's project or user is answered as one that does not exist.
     if query.project_id is not None:
-        require_project(session, team_id=team_id, project_id=query.project_id, field="project_id")
+        projects.require_project(
+            session, team_id=team_id, project_id=query.project_id, field="project_id"
+        )
     if query.user_id is not None:
         require_team_user(session, team_id=team_id, user_id=query.user_id, field="user_id")
 
@@ -229,11 +231,11 @@ def _labels(
         return {k: label(k) for k in keys if isinstance(k, date)}
     ids = [k for k in keys if isinstance(k, int)]
     if group_by == GroupBy.user:
-        users = queries.user_names(session, team_id=team_id, ids=ids)
+        users = user_names(session, team_id=team_id, user_ids=ids)
         by_user: dict[Key, str] = {k: users.get(k, f"User {k}") for k in ids}
         return by_user
-    projects = queries.project_names(session, team_id=team_id, ids=ids)
-    labels: dict[Key, str] = {k: projects.get(k, f"Project {k}") for k in ids}
+    names = projects.names_in_team(session, team_id=team_id, project_ids=ids)
+    labels: dict[Key, str] = {k: names.get(k, f"Project {k}") for k in ids}
     labels[None] = NO_PROJECT
     return labels
 

@@ -8,6 +8,7 @@ email: emails are unique in the instance, and a person signs in before any team 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -25,6 +26,11 @@ from reachout.models.enums import Role
 def readable(team_id: int) -> Select[User]:
     """The team's users, removed ones too (their names stay on what they logged)."""
     return select(User).where(User.team_id == team_id)
+
+
+def names(session: Session, *, team_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+    stmt = select(User.id, User.name).where(User.team_id == team_id, User.id.in_(set(user_ids)))
+    return {user_id: name for user_id, name in session.execute(stmt)}
 
 
 def members(team_id: int, *, active_only: bool) -> Select[User]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -95,6 +96,13 @@ def require_team_user(session: Session, *, team_id: int, user_id: int, field: st
     if user is None:
         raise Invalid.on(field, f"no team member with id {user_id}")
     return user
+
+
+def user_names(session: Session, *, team_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+    """Names of these users of the team, by id (another team's ids are left out)."""
+    if not user_ids:
+        return {}
+    return repository.names(session, team_id=team_id, user_ids=user_ids)
 
 
 def list_users(session: Session, *, actor: User, active_only: bool = False) -> list[User]:
