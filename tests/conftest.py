@@ -7,6 +7,7 @@ REACHOUT_TEST_DATABASES=sqlite for a quick local run on SQLite only.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -26,6 +27,7 @@ from reachout import migrate
 from reachout.app import create_app
 from reachout.config import Settings
 from reachout.db import Database
+from reachout.kit import security
 from reachout.models import Base
 from tests.factories import World, make_world
 
@@ -63,6 +65,17 @@ def _drop_postgres(name: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_hash_per_password() -> Iterator[None]:
+    """Each test's world makes users with the same few passwords, and an argon2 hash at full
+    strength costs a tenth of a second: each password is hashed once per test process. The
+    hashes are real ones (a salt shared by users with the same password), and verification
+    runs for real."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "hash_password", functools.cache(security.hash_password))
+        yield
 
 
 @pytest.fixture(scope="session", params=DATABASES)
