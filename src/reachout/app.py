@@ -27,6 +27,7 @@ from reachout.teams import api as teams_api
 from reachout.teams import pages as teams_pages
 from reachout.touchpoints import api as touchpoints_api
 from reachout.touchpoints import pages as touchpoints_pages
+from reachout.transfer import import_api
 from reachout.users import api as users_api
 from reachout.users import pages as users_pages
 from reachout.users.service import authenticate_token
@@ -34,6 +35,9 @@ from reachout.web.route import make_templates
 from reachout.web.session import load_secret_key
 
 log = logging.getLogger("reachout")
+
+# Where files are uploaded (to be imported): their bodies may be larger than other requests'.
+IMPORT_PATHS = ("/api/v1/imports/", "/candidates/import")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -48,6 +52,7 @@ def api_router() -> APIRouter:
         projects_api,
         membership_api,
         stats_api,
+        import_api,
         users_api,
         teams_api,
     ):
@@ -99,7 +104,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.templates = make_templates()
     problems.install(app)
     routing.install(app, authenticate=authenticate_token)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    uploads = {path: settings.max_import_bytes for path in IMPORT_PATHS}
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, larger=uploads)
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # The largest request body a server process reads, in bytes; a larger one is answered 413
     # before it is parsed. 10 MB holds the largest bulk request (50,000 ids) twenty times over.
     max_request_bytes: int = Field(default=10_000_000, ge=1)
+    # The largest file an import reads (CSV of candidates or of history), in bytes: 100,000
+    # candidates with every field filled are about 20 MB.
+    max_import_bytes: int = Field(default=50_000_000, ge=1)
 
 
 # A signed-in web session ends this long after sign-in, however much it is used (its cookie's

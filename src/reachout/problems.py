@@ -107,7 +107,8 @@ def install(app: FastAPI) -> None:
         title = _HTTP_TITLES.get(exc.status_code, "Error")
         detail = str(exc.detail)
         if exc.status_code == 413:
-            limit = request.app.state.settings.max_request_bytes
+            limit = getattr(request.state, "body_limit", None)
+            limit = limit or request.app.state.settings.max_request_bytes
             detail = f"the request body is larger than {limit:,} bytes"
         if is_page(request):
             detail = "there is no page here" if exc.status_code == 404 else detail

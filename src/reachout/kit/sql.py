@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Table,
+    Text,
     bindparam,
     func,
     literal,
@@ -47,6 +48,17 @@ def id_list(session: Session, ids: Sequence[int]) -> Select[Any]:
     param = bindparam("id_list", value=json.dumps(list(ids)))
     each = func.json_each(param).table_valued("value")
     return select(each.c.value.label("id"))
+
+
+def text_list(session: Session, values: Sequence[str]) -> Select[Any]:
+    """A one-column (`value`) SELECT over a list of strings, sent as a single parameter (as
+    `id_list` for integers): an import looks up a hundred thousand emails at once."""
+    if session.get_bind().dialect.name == "postgresql":
+        param = bindparam("text_list", value=list(values), type_=postgresql.ARRAY(Text))
+        return select(func.unnest(param).column_valued("value", Text))  # type: ignore[arg-type]
+    param = bindparam("text_list", value=json.dumps(list(values)))
+    each = func.json_each(param).table_valued("value")
+    return select(each.c.value.label("value"))
 
 
 def in_id_list(
