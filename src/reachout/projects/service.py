@@ -38,6 +38,14 @@ def require_project(
     return project
 
 
+def project_named(session: Session, *, team_id: int, name: str) -> Project:
+    """The team's project of this name; else 404 naming it."""
+    project_id = repository.project_named(session, team_id=team_id, name=name, other_than=None)
+    if project_id is None:
+        raise NotFound(f"no project named {name!r}")
+    return require_project(session, team_id=team_id, project_id=project_id)
+
+
 def _check_name_free(session: Session, *, team_id: int, name: str, project_id: int | None) -> None:
     existing = repository.project_named(session, team_id=team_id, name=name, other_than=project_id)
     if existing is not None:

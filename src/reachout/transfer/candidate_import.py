@@ -70,6 +70,23 @@ def records(csv_file: CsvFile) -> Iterator[Record]:
         raise Invalid.on("file", str(exc)) from None
 
 
+@dataclass
+class Preview:
+    header: list[str]
+    rows: list[Record]
+
+
+def preview(data: bytes, *, rows: int) -> Preview:
+    """The file's header and its first records, as the file has them (for a preview)."""
+    csv_file = read_file(data)
+    first = []
+    for record in records(csv_file):
+        first.append(record)
+        if len(first) == rows:
+            break
+    return Preview(csv_file.header, first)
+
+
 def import_candidates(
     session: Session,
     *,

@@ -244,14 +244,13 @@ def _candidates_by_email(session: Session, *, team_id: int, keys: Iterable[str])
     found: dict[str, int] = {}
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
-        found.update(
-            session.execute(
-                select(CandidateEmail.email_key, CandidateEmail.candidate_id).where(
-                    CandidateEmail.team_id == team_id,
-                    CandidateEmail.email_key.in_(text_list(session, chunk)),
-                )
-            ).tuples()
+        rows = session.execute(
+            select(CandidateEmail.email_key, CandidateEmail.candidate_id).where(
+                CandidateEmail.team_id == team_id,
+                CandidateEmail.email_key.in_(text_list(session, chunk)),
+            )
         )
+        found.update((key, candidate_id) for key, candidate_id in rows)
     return found
 
 

@@ -111,6 +111,23 @@ def list_users(session: Session, *, actor: User, active_only: bool = False) -> l
     return repository.list_members(session, team_id=actor.team_id, active_only=active_only)
 
 
+def acting_member(session: Session, *, team: Team, email: str | None) -> User:
+    """Who a command acts as in a team: the active member with this email, else (no email) the
+    team's first admin. The command's writes are recorded as theirs."""
+    if email is None:
+        admins = repository.active_admin_ids(session, team_id=team.id)
+        if not admins:
+            raise NotFound(f"team {team.name!r} has no active admin: name a member with --user")
+        user = repository.get_member(session, team_id=team.id, user_id=min(admins))
+    else:
+        user = repository.user_by_email(session, normalize_email(email))
+        if user is not None and (user.team_id != team.id or not user.is_active):
+            user = None
+    if user is None:
+        raise NotFound(f"{email} is not an active member of {team.name!r}")
+    return user
+
+
 def page_users(
     session: Session, *, actor: User, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> Page[User]:
