@@ -15,9 +15,7 @@ from tests.problems import assert_problem
 CSV = "text/csv"
 
 
-def post(
-    client: httpx.Client, world: World, data: bytes | str, **params: Any
-) -> httpx.Response:
+def post(client: httpx.Client, world: World, data: bytes | str, **params: Any) -> httpx.Response:
     body = data.encode() if isinstance(data, str) else data
     return client.post(
         "/imports/candidates",
@@ -148,9 +146,7 @@ def test_an_existing_candidate_is_matched_filled_and_never_overwritten(
     assert jane["phone"] == "=1+2"
     assert jane["emails"] == ["jane@example.org", "jane.doe@work.example"]
     with db.unit_of_work(write=False) as s:
-        members = s.scalar(
-            select(func.count()).where(ProjectCandidate.project_id == project_id)
-        )
+        members = s.scalar(select(func.count()).where(ProjectCandidate.project_id == project_id))
     assert members == 3
 
     # The same file again: everyone matches, nothing new.

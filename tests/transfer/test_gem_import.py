@@ -187,9 +187,7 @@ def test_export_then_import_into_an_empty_team_gives_the_same_stats(
     _history(db, world)
     before = _stats(client, world)
     assert before[0]["totals"]["contacted"] > 0 if "totals" in before[0] else before[0]
-    r = client.get(
-        "/exports/touchpoints", params={"format": "gem"}, headers=world.admin.headers
-    )
+    r = client.get("/exports/touchpoints", params={"format": "gem"}, headers=world.admin.headers)
     assert r.status_code == 200, r.text
     exported = r.text
     lines = exported.strip().splitlines()
