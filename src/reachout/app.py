@@ -27,7 +27,7 @@ from reachout.teams import api as teams_api
 from reachout.teams import pages as teams_pages
 from reachout.touchpoints import api as touchpoints_api
 from reachout.touchpoints import pages as touchpoints_pages
-from reachout.transfer import import_api
+from reachout.transfer import export_api, export_pages, import_api, import_pages
 from reachout.users import api as users_api
 from reachout.users import pages as users_pages
 from reachout.users.service import authenticate_token
@@ -53,6 +53,7 @@ def api_router() -> APIRouter:
         membership_api,
         stats_api,
         import_api,
+        export_api,
         users_api,
         teams_api,
     ):
@@ -65,6 +66,10 @@ def pages_router() -> APIRouter:
     for pages in (
         users_pages,
         teams_pages,
+        # Before the candidates' own pages: /candidates/import and /candidates/export are not
+        # a candidate's id.
+        import_pages,
+        export_pages,
         candidates_pages,
         profile,
         projects_pages,

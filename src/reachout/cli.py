@@ -31,6 +31,7 @@ from reachout.models.enums import Role
 from reachout.stats.cli import register as register_stats
 from reachout.synthetic.cli import register as register_seed
 from reachout.teams.service import create_team, get_team_by_name
+from reachout.transfer.export_cli import register as register_export
 from reachout.transfer.import_cli import register as register_import
 from reachout.users.service import add_user, create_token, get_user_by_email
 
@@ -298,6 +299,11 @@ register_stats(app, database=_database)
 # --- import ----------------------------------------------------------------------------------
 
 register_import(app, database=_database, console=stderr)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+register_export(app, database=_database, console=stderr)
 
 
 # --- seed ------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ BAD_QUERY: dict[str, dict[str, str]] = {
     "from": {"from": "not-a-date"},
     "to": {"to": "not-a-date"},
     "query": {"view": "weekly"},  # the stats parameters, read as one model
+    "email": {"email": "not-an-email"},
+    "linkedin_url": {"linkedin_url": "https://example.com/in/jane"},
 }
 FREE_TEXT = frozenset({"q"})
 

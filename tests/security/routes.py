@@ -64,6 +64,14 @@ REQUESTS: dict[str, Extras] = {
     },
     "POST /settings/members/{member_id}/role": lambda h: {"form": {"role": "member"}},
     "POST /candidates": lambda h: {"form": {"name": "Ada Lovelace"}},
+    "POST /candidates/add-to-project": lambda h: {
+        "form": {"project_id": h["project_id"], "candidate_ids": h["candidate_id"]}
+    },
+    "POST /projects/{project_id}/candidates/remove": lambda h: {
+        "form": {"candidate_ids": h["candidate_id"]}
+    },
+    "POST /candidates/{candidate_id}/projects": lambda h: {"form": {"project_id": h["project_id"]}},
+    "POST /candidates/{candidate_id}/edit": lambda h: {"form": {"name": "Ada Lovelace"}},
     "POST /projects": lambda h: {"form": {"name": "Analytical engines"}},
     "POST /settings/tokens": lambda h: {"form": {"label": "laptop"}},
     "POST /settings/members": lambda h: {

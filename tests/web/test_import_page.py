@@ -9,8 +9,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from reachout.db import Database
-from reachout.models import Candidate, ProjectCandidate, Touchpoint
-from tests.factories import World, make_project
+from reachout.models import Candidate, ProjectCandidate, Touchpoint, User
+from reachout.transfer.candidate_import import import_candidates
+from tests.factories import World, make_candidate, make_project
 
 PEOPLE = (
     "Full Name;Email;Company;Notes\r\n"
@@ -101,3 +102,26 @@ def test_import_gem_history_from_the_page(
     expect(form.get_by_role("status")).to_contain_text("1 touchpoint added")
     with db.unit_of_work(write=False) as s:
         assert s.scalar(select(func.count()).select_from(Touchpoint)) == 1
+
+
+def test_download_the_candidates_export_from_the_candidates_page(
+    page: Page, world: World, db: Database, tmp_path: Path
+) -> None:
+    with db.unit_of_work() as s:
+        make_candidate(s, team=world.team, name="=Formula Person", emails=["f@example.org"])
+        make_candidate(s, team=world.team, name="Plain Person", emails=["p@example.org"])
+    page.goto("/candidates")
+    page.get_by_role("button", name="Export").click()
+    with page.expect_download() as info:
+        page.get_by_role("menuitem", name="Candidates (CSV)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    path = tmp_path / "candidates.csv"
+    download.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "'=Formula Person" in text and "Plain Person" in text
+    # What was downloaded imports again as a candidate file: both people are matched.
+    with db.unit_of_work(write=False) as s:
+        actor = s.get_one(User, world.admin.user.id)
+        result = import_candidates(s, actor=actor, data=path.read_bytes(), dry_run=True)
+    assert (result.rows, result.created, result.matched, result.invalid) == (2, 0, 2, [])

@@ -37,14 +37,31 @@ def list_candidates(
         default=None, max_length=200, description="Part of a name, email, company or title"
     ),
     project_id: int | None = Query(default=None, description="Only this project's candidates"),
+    email: str | None = Query(
+        default=None,
+        max_length=320,
+        description="The candidate with this email address (case and spaces do not matter)",
+    ),
+    linkedin_url: str | None = Query(
+        default=None,
+        max_length=500,
+        description="The candidate with this LinkedIn profile, in any spelling of its URL",
+    ),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
 ) -> PageRead[CandidateRead]:
-    """Your team's candidates, oldest first."""
+    """Your team's candidates, oldest first; every filter given applies."""
     page = service.list_candidates(
-        session, actor=user, q=q, project_id=project_id, limit=limit, cursor=cursor
+        session,
+        actor=user,
+        q=q,
+        project_id=project_id,
+        email=email,
+        linkedin_url=linkedin_url,
+        limit=limit,
+        cursor=cursor,
     )
     items = service.read_candidates(session, page.items)
     return PageRead[CandidateRead](items=items, next_cursor=page.next_cursor)

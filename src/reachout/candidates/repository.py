@@ -53,6 +53,40 @@ def matches(q: str) -> ColumnElement[bool]:
     )
 
 
+def with_email(team_id: int, key: str) -> ColumnElement[bool]:
+    """Has this email key: the team's unique key on email keys finds the one owner."""
+    owner = select(CandidateEmail.candidate_id).where(
+        CandidateEmail.team_id == team_id, CandidateEmail.email_key == key
+    )
+    return Candidate.id.in_(owner)
+
+
+def with_linkedin(key: str) -> ColumnElement[bool]:
+    return Candidate.linkedin_key == key
+
+
+def count(session: Session, stmt: Select[Any]) -> int:
+    """How many rows `stmt` selects."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def ids_of(session: Session, stmt: Select[Any]) -> list[int]:
+    """The ids of the candidates `stmt` selects, in order (one column, not whole rows)."""
+    return list(session.scalars(stmt.with_only_columns(Candidate.id).order_by(Candidate.id)))
+
+
+def get_deleted(session: Session, *, team_id: int, candidate_id: int) -> Candidate | None:
+    """A candidate of the team that was deleted (to say whom a delete removed)."""
+    if not is_db_id(candidate_id):
+        return None
+    stmt = select(Candidate).where(
+        Candidate.id == candidate_id,
+        Candidate.team_id == team_id,
+        Candidate.deleted_at.is_not(None),
+    )
+    return session.scalar(stmt)
+
+
 def in_project(project_id: int) -> ColumnElement[bool]:
     return exists().where(
         ProjectCandidate.candidate_id == Candidate.id, ProjectCandidate.project_id == project_id

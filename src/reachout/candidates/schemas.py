@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from reachout.candidates.linkedin import profile_url
-from reachout.kit.types import DbId, Name, no_nul
+from reachout.kit.types import DbId, Name, QueryId, no_nul
 from reachout.models import Candidate
 
 EMAILS_MAX = 20
@@ -127,3 +127,15 @@ class CandidateIds(BaseModel):
         max_length=MEMBERSHIP_MAX,
         description="Candidates of your team; a repeated id counts once",
     )
+
+
+class ChosenCandidates(BaseModel):
+    """What a list page's Add to project or Remove sends: the ticked rows, or `all` (select-all)
+    with the search the list shows (`q`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: QueryId | None = None
+    candidate_ids: list[QueryId] = Field(default=[], max_length=MEMBERSHIP_MAX)
+    all: bool = False
+    q: Annotated[str, _text(200), AfterValidator(no_nul)] = ""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +22,9 @@ from reachout.kit.time import now
 from reachout.models import Candidate, CandidateEmail, User
 from reachout.projects import service as projects
 from reachout.touchpoints import service as touchpoints
+
+# Email addresses checked as the API's bodies check them, so a lookup's key is the stored key.
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
 # How many offending ids an error's one-line detail spells out (`errors` lists them all).
 DETAIL_IDS = 10
@@ -165,28 +170,76 @@ def get_candidate(session: Session, *, actor: User, candidate_id: int) -> Candid
     return require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
 
 
+@dataclass(frozen=True)
+class Search:
+    """The filters of a candidates list, each optional; `matching` checks each one it applies."""
+
+    q: str | None = None
+    project_id: int | None = None
+    email: str | None = None
+    linkedin_url: str | None = None
+
+
+def lookup_email_key(value: str) -> str:
+    """The key an address is stored under (`email_keys` of the validated address), for an
+    address as someone typed it: case and surrounding spaces do not matter. Not an email
+    address: a 422 on `email`."""
+    try:
+        address = _EMAIL.validate_python(value)
+    except ValidationError as exc:
+        raise Invalid.on("email", "is not an email address") from exc
+    return next(iter(email_keys([address])))
+
+
+def matching(session: Session, *, actor: User, search: Search) -> Select[Candidate]:
+    """The live candidates of the actor's team that pass every filter of `search`.
+
+    `q` is part of a name, email, company or title; `email` and `linkedin_url` find a candidate
+    by the normalized value they are unique by. A malformed filter is a 422 on its field.
+    """
+    stmt = repository.readable(actor.team_id)
+    q = (search.q or "").strip()
+    if "\x00" in q:
+        raise Invalid.on("q", "must not contain NUL characters")
+    if q:
+        stmt = stmt.where(repository.matches(q))
+    if search.project_id is not None:
+        projects.require_project(
+            session, team_id=actor.team_id, project_id=search.project_id, field="project_id"
+        )
+        stmt = stmt.where(repository.in_project(search.project_id))
+    if search.email is not None:
+        key = lookup_email_key(search.email)
+        stmt = stmt.where(repository.with_email(actor.team_id, key))
+    if search.linkedin_url is not None:
+        stmt = stmt.where(repository.with_linkedin(linkedin_key(search.linkedin_url)))
+    return stmt
+
+
 def list_candidates(
     session: Session,
     *,
     actor: User,
     q: str | None = None,
     project_id: int | None = None,
+    email: str | None = None,
+    linkedin_url: str | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[Candidate]:
-    """Live candidates of the actor's team in id order; `q` searches name, email, company, title."""
-    stmt = repository.readable(actor.team_id)
-    q = (q or "").strip()
-    if "\x00" in q:
-        raise Invalid.on("q", "must not contain NUL characters")
-    if q:
-        stmt = stmt.where(repository.matches(q))
-    if project_id is not None:
-        projects.require_project(
-            session, team_id=actor.team_id, project_id=project_id, field="project_id"
-        )
-        stmt = stmt.where(repository.in_project(project_id))
+    """Live candidates of the actor's team in id order, filtered as `matching` says."""
+    search = Search(q=q, project_id=project_id, email=email, linkedin_url=linkedin_url)
+    stmt = matching(session, actor=actor, search=search)
     return paginate(session, stmt, id_column=Candidate.id, limit=limit, cursor=cursor)
+
+
+def count_matching(session: Session, *, actor: User, search: Search) -> int:
+    return repository.count(session, matching(session, actor=actor, search=search))
+
+
+def matching_ids(session: Session, *, actor: User, search: Search) -> list[int]:
+    """The ids of every candidate the search finds, in order (a list's select-all)."""
+    return repository.ids_of(session, matching(session, actor=actor, search=search))
 
 
 def update_candidate(
@@ -245,6 +298,18 @@ def delete_candidate(session: Session, *, actor: User, candidate_id: int) -> Non
     candidate.emails = []
     session.flush()
     audit.record_change(session, actor=actor, action="delete", entity=candidate, before=before)
+
+
+def may_delete(session: Session, *, actor: User, candidate_id: int) -> bool:
+    """Whether `delete_candidate` would let the actor delete the candidate (SPEC §7: an admin,
+    or a member who logged every touchpoint of the candidate); pages offer Delete only then."""
+    return touchpoints.may_delete_history(session, actor=actor, candidate_id=candidate_id)
+
+
+def deleted_name(session: Session, *, actor: User, candidate_id: int) -> str | None:
+    """The name of a deleted candidate of the actor's team (what a page says was deleted)."""
+    candidate = repository.get_deleted(session, team_id=actor.team_id, candidate_id=candidate_id)
+    return candidate.name if candidate else None
 
 
 def read_candidates(session: Session, candidates: Sequence[Candidate]) -> list[CandidateRead]:

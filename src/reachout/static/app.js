@@ -27,22 +27,24 @@
     });
   }
 
-  // The project page: row checkboxes, select-all (every candidate of the project), the count.
+  // Row checkboxes, select-all and the count: on a project's page select-all is every
+  // candidate of the project, on the candidates list every one the search finds (on every
+  // page: the server resolves `all`). `data-total` says how many that is.
   function selection() {
     var all = document.getElementById("select-all");
     var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row-check]"));
-    var allInput = document.getElementById("bulk-all");
-    var table = document.getElementById("project-candidates");
+    var allInputs = Array.prototype.slice.call(document.querySelectorAll("#bulk-all, [data-all-input]"));
+    var table = document.querySelector("[data-total]");
     var total = table ? parseInt(table.getAttribute("data-total"), 10) : 0;
     var checked = rows.filter(function (r) { return r.checked; }).length;
     var everyone = !!(all && all.checked);
-    return { all: all, rows: rows, allInput: allInput, total: total, checked: checked, everyone: everyone };
+    return { all: all, rows: rows, allInputs: allInputs, total: total, checked: checked, everyone: everyone };
   }
 
   function describeSelection() {
     var s = selection();
     var n = s.everyone ? s.total : s.checked;
-    if (s.allInput) s.allInput.value = s.everyone ? "true" : "false";
+    s.allInputs.forEach(function (input) { input.value = s.everyone ? "true" : "false"; });
     var count = document.getElementById("selection-count");
     if (count) {
       count.textContent = s.everyone ? "All " + s.total + " candidates selected"

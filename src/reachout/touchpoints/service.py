@@ -253,14 +253,26 @@ def list_touchpoints(
     return paginate(session, stmt, id_column=Touchpoint.id, limit=limit, cursor=cursor)
 
 
+def _history(session: Session, *, actor: User, candidate_id: int) -> tuple[list[Touchpoint], bool]:
+    """The candidate's live touchpoints, and whether the actor may delete every one of them
+    (SPEC §2 rule 9): an admin, or a member who logged each."""
+    touchpoints = repository.of_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
+    return touchpoints, all(can_change(actor, t) for t in touchpoints)
+
+
+def may_delete_history(session: Session, *, actor: User, candidate_id: int) -> bool:
+    """Whether `delete_history` would let the actor delete the candidate's touchpoints."""
+    return _history(session, actor=actor, candidate_id=candidate_id)[1]
+
+
 def delete_history(session: Session, *, actor: User, candidate_id: int) -> None:
     """Delete every touchpoint of a candidate who is being deleted. It is allowed to whoever
     may delete each of them (SPEC §2 rule 9): an admin, or a member who logged every one."""
     # The lock every writer of the history takes: a touchpoint being logged for the candidate
     # right now commits first, and is then checked and deleted with the rest.
     repository.lock_history(session, team_id=actor.team_id, candidate_id=candidate_id)
-    touchpoints = repository.of_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
-    if not all(can_change(actor, t) for t in touchpoints):
+    touchpoints, allowed = _history(session, actor=actor, candidate_id=candidate_id)
+    if not allowed:
         raise Forbidden(
             "only an admin can delete a candidate whose activity was logged by someone else"
         )

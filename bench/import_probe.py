@@ -1,0 +1,103 @@
+"""One import, or its floor, in a process of its own: `python -m bench.import_probe MODE FILE
+TEAM_ID ADMIN_ID` with REACHOUT_DATABASE_URL set prints `{"seconds": ..., "peak_mb": ...,
+"base_mb": ...}`.
+
+A process of its own so that its peak memory (the kernel's high-water mark of its resident
+set) is the import's: the benchmark's own process holds a million-touchpoint seed. `base_mb`
+is the same mark before the file is read, with everything imported and the database opened.
+
+MODE `service`: `import_candidates` of the file, commit included. MODE `floor`: the rows the
+import writes for the same file (candidates, then their emails), given to the driver alone
+(COPY / executemany) in one transaction; the file is parsed with the `csv` module first,
+untimed, as a driver is given rows, not a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+
+from reachout.config import Settings
+from reachout.db import Database, write_rows
+from reachout.kit.sql import reserve_ids
+from reachout.models import User
+from reachout.transfer.candidate_import import import_candidates
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(mode: str, path: str, team_id: int, admin_id: int) -> dict[str, float]:
+    db = Database(Settings())
+    try:
+        with db.unit_of_work(write=False) as session:
+            session.get_one(User, admin_id)
+        base = _peak_mb()
+        data = open(path, "rb").read()  # noqa: SIM115 - read whole, as an upload is
+        if mode == "service":
+            started = time.perf_counter()
+            with db.unit_of_work() as session:
+                actor = session.get_one(User, admin_id)
+                result = import_candidates(session, actor=actor, data=data)
+            seconds = time.perf_counter() - started
+            assert result.created == result.rows, result
+        else:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]
+            stamp = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+            started = time.perf_counter()
+            with db.unit_of_work() as session:
+                ids = reserve_ids(session, "candidate", len(rows))
+                write_rows(
+                    session,
+                    "candidate",
+                    [
+                        "id",
+                        "team_id",
+                        "name",
+                        "phone",
+                        "linkedin_url",
+                        "linkedin_key",
+                        "title",
+                        "company",
+                        "location",
+                        "created_at",
+                        "updated_at",
+                    ],
+                    [
+                        (
+                            i,
+                            team_id,
+                            r[0],
+                            r[2],
+                            r[3],
+                            r[3].lower().removeprefix("https://www."),
+                            r[4],
+                            r[5],
+                            r[6],
+                            stamp,
+                            stamp,
+                        )
+                        for i, r in zip(ids, rows, strict=True)
+                    ],
+                )
+                write_rows(
+                    session,
+                    "candidate_email",
+                    ["candidate_id", "team_id", "email", "email_key", "position"],
+                    [(i, team_id, r[1], r[1].lower(), 0) for i, r in zip(ids, rows, strict=True)],
+                )
+            seconds = time.perf_counter() - started
+    finally:
+        db.dispose()
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "base_mb": base}
+
+
+if __name__ == "__main__":
+    mode, path, team, admin = sys.argv[1:5]
+    print(json.dumps(main(mode, path, int(team), int(admin))))
