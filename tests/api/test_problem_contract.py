@@ -45,6 +45,10 @@ BAD_QUERY: dict[str, dict[str, str]] = {
     "query": {"view": "weekly"},  # the stats parameters, read as one model
     "email": {"email": "not-an-email"},
     "linkedin_url": {"linkedin_url": "https://example.com/in/jane"},
+    "format": {"format": "xlsx"},
+    "dry_run": {"dry_run": "maybe"},
+    "skip_invalid": {"skip_invalid": "maybe"},
+    "mapping": {"mapping": "[1]"},
 }
 FREE_TEXT = frozenset({"q"})
 

@@ -43,11 +43,15 @@ class WebClient:
         *,
         form: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
         csrf: str | None = None,
     ) -> httpx.Response:
-        """A page request; `csrf` goes in the header htmx sends (None: no token at all)."""
+        """A page request; `csrf` goes in the header htmx sends (None: no token at all).
+        With `files`, the form goes as multipart, as a browser sends an upload."""
         headers = {CSRF_HEADER: csrf} if csrf is not None else {}
-        return self.http.request(method, path, data=form, params=params, headers=headers)
+        return self.http.request(
+            method, path, data=form, params=params, files=files, headers=headers
+        )
 
 
 @pytest.fixture

@@ -36,9 +36,15 @@ PUBLIC_MOUNTS = frozenset({"/static"})
 
 Extras = Callable[[Holdings], dict[str, Any]]
 
+GEM_HEADER = (
+    b"timestamp,user_name,user_email,candidate_id,candidate_greenhouse_id,candidate_first_name,"
+    b"candidate_last_name,candidate_email,event_type,event_subtype,event_metadata\n"
+)
+
 # The smallest request each route accepts besides its path, built from the caller's own
 # holdings so that it is valid for the caller: a refusal can then only come from the path.
-# Keys: "json" (API body), "form" (page form), "params" (query string).
+# Keys: "json" (API body), "form" (page form), "params" (query string), "files" (an upload,
+# with "form": multipart) and "content" (an API body that is not JSON).
 REQUESTS: dict[str, Extras] = {
     "PATCH /api/v1/candidates/{candidate_id}": lambda h: {"json": {"title": "Engineer"}},
     "PATCH /api/v1/projects/{project_id}": lambda h: {"json": {"description": "Hiring"}},
@@ -73,6 +79,15 @@ REQUESTS: dict[str, Extras] = {
     "POST /candidates/{candidate_id}/projects": lambda h: {"form": {"project_id": h["project_id"]}},
     "POST /candidates/{candidate_id}/edit": lambda h: {"form": {"name": "Ada Lovelace"}},
     "POST /projects": lambda h: {"form": {"name": "Analytical engines"}},
+    "POST /api/v1/imports/touchpoints": lambda h: {"params": {"format": "gem"}},
+    "POST /candidates/import": lambda h: {
+        "form": {"action": "preview"},
+        "files": {"file": ("people.csv", b"Name,Email\nAda,ada@example.org\n", "text/csv")},
+    },
+    "POST /candidates/import/history": lambda h: {
+        "form": {"action": "preview"},
+        "files": {"file": ("event_log.csv", GEM_HEADER, "text/csv")},
+    },
     "POST /settings/tokens": lambda h: {"form": {"label": "laptop"}},
     "POST /settings/members": lambda h: {
         "form": {"email": "grace@example.com", "password": "a long password"}

@@ -45,16 +45,19 @@ def test_every_unsafe_page_refuses_a_request_without_the_sessions_token(
                 s, team=world.team, admin=world.admin.user, member=world.member.user
             )
         url, form = endpoint.url(own), endpoint.extras(own).get("form", {})
+        files = endpoint.extras(own).get("files")
         token = web.csrf("/settings")
         assert someone_elses != token
         before = snapshot(db)
         forgeries = {
-            "no token": web.send("POST", url, form=form, csrf=None),
-            "an empty token": web.send("POST", url, form=form, csrf=""),
-            "a forged token": web.send("POST", url, form=form, csrf=_forged(token)),
-            "another session's token": web.send("POST", url, form=form, csrf=someone_elses),
+            "no token": web.send("POST", url, form=form, files=files, csrf=None),
+            "an empty token": web.send("POST", url, form=form, files=files, csrf=""),
+            "a forged token": web.send("POST", url, form=form, files=files, csrf=_forged(token)),
+            "another session's token": web.send(
+                "POST", url, form=form, files=files, csrf=someone_elses
+            ),
             "a wrong token in the form": web.send(
-                "POST", url, form={**form, "csrf_token": token[:-1]}, csrf=None
+                "POST", url, form={**form, "csrf_token": token[:-1]}, files=files, csrf=None
             ),
         }
         for what, answer in forgeries.items():
@@ -62,7 +65,7 @@ def test_every_unsafe_page_refuses_a_request_without_the_sessions_token(
                 failures.append(f"{endpoint.key} with {what}: {answer.status_code}")
         if snapshot(db) != before:
             failures.append(f"{endpoint.key}: a refused request changed the database")
-        control = web.send("POST", url, form=form, csrf=token)
+        control = web.send("POST", url, form=form, files=files, csrf=token)
         if control.status_code in (403, 422) or control.status_code >= 500:
             failures.append(f"{endpoint.key} with its token: {control.status_code}")
         if endpoint.path == "/sign-out":

@@ -75,7 +75,10 @@ def _sniff(text: str) -> str:
     sample = text[: 64 * 1024]
     best, best_count = ",", 0
     for delimiter in DELIMITERS:
-        row = next(csv.reader(io.StringIO(sample), delimiter=delimiter), [])
+        try:
+            row = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+        except csv.Error:  # unreadable with this delimiter: the reading will say why
+            continue
         if len(row) > best_count:
             best, best_count = delimiter, len(row)
     return best
@@ -95,7 +98,8 @@ class CsvFile:
     def __init__(self, text: str) -> None:
         self.text = text
         self.delimiter = _sniff(text)
-        self._stream = io.StringIO(text)
+        # newline="": the csv module sees a record's own line breaks (CR, LF, CRLF) as they are.
+        self._stream = io.StringIO(text, newline="")
         self._reader = csv.reader(self._stream, delimiter=self.delimiter, strict=False)
         self._line = 0
         header = self._next()
