@@ -154,9 +154,9 @@ def render(figures: dict[str, ExportFigures], config: Config) -> str:
         f"process of its own ({RUNS} runs; seconds, median / max); beside it the floor: the "
         "same SELECT run on the DB-API connection and iterated, nothing done with the rows "
         "(PostgreSQL: a named cursor, as the export's). Peak memory is the process's resident "
-        f"high-water mark (`ru_maxrss`), at two row counts: the whole history, and its last "
+        f"high-water mark (VmHWM, reset once the database is open), at two row counts: the whole history, and its last "
         f"days from {any_f.smaller_from} ({any_f.smaller_rows:,} touchpoints, `from=`); the "
-        f"process holds about {any_f.base_mb:.0f} MB before the export starts.",
+        f"process holds about {any_f.base_mb:.0f} MB (resident) before the export starts.",
         "",
         "| database | format | MB | service (s) median / max | driver floor (s) | "
         "service / floor | peak MB, smaller | peak MB, whole |",

@@ -118,9 +118,10 @@ def render(figures: dict[str, ImportFigures], config: Config) -> str:
         f"SPEC §7: one import MUST handle 100,000 rows; target within 3x the driver's floor and "
         f"under 500 MB. `import_candidates` of a {any_f.rows:,}-row CSV ({any_f.file_mb:.1f} MB, "
         "every field filled, nobody the team has yet) into the seeded team, commit included, in "
-        "a process of its own; beside it, the floor: the same candidate and email rows given to "
-        "the driver alone (COPY / executemany) in one transaction, parsed beforehand. Peak "
-        "memory is the process's resident high-water mark (`ru_maxrss`); the process holds "
+        "a process of its own; beside it, the floor: the file read with the `csv` module and the "
+        "same candidate and email rows given to the driver alone (COPY / executemany) in one "
+        "transaction. Peak memory is the process's resident high-water mark (VmHWM); the "
+        "process holds "
         f"about {any_f.base_mb:.0f} MB before it reads the file. {RUNS} runs each; the rows are "
         "removed after each, untimed.",
         "",

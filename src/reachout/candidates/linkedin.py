@@ -17,6 +17,9 @@ EXPECTED = "expected a LinkedIn profile URL (https://www.linkedin.com/in/...)"
 
 # linkedin.com and its subdomains: www., country ones (uk., de.), mobile (m.).
 _HOST = re.compile(r"(?:[a-z0-9-]+\.)*linkedin\.com")
+# The usual spelling, as a profile's page and every export give it: its slug read without
+# parsing the URL (what the general path below would find in it).
+_USUAL = re.compile(r"(?:https?://)?(?:www\.)?linkedin\.com/in/([A-Za-z0-9_-]+)/?", re.IGNORECASE)
 # Letters of any script (a slug may be written in them), digits, `_` and `-`.
 _SLUG = re.compile(r"[\w-]+")
 
@@ -29,6 +32,9 @@ def profile_url(url: str) -> str:
     same profile. Another host or another LinkedIn page raises ValueError saying what is expected.
     """
     text = url.strip()
+    usual = _USUAL.fullmatch(text)
+    if usual is not None:
+        return PROFILE_PREFIX + usual[1].lower()
     if "://" not in text:
         text = "https://" + text.lstrip("/")
     try:

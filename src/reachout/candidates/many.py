@@ -7,10 +7,10 @@ trust that and leave the uniqueness keys to the database: a clash is an Integrit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -33,6 +33,19 @@ _CANDIDATE_COLUMNS = [
 _EMAIL_COLUMNS = ["candidate_id", "team_id", "email", "email_key", "position"]
 
 
+class Person(Protocol):
+    """What a new candidate is made of (a NewCandidate, or an importer's own record)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def emails(self) -> Mapping[str, str]: ...  # key -> address, primary first
+    @property
+    def fields(self) -> Mapping[str, str | None]: ...  # of FILLABLE
+    @property
+    def linkedin_key(self) -> str | None: ...
+
+
 @dataclass
 class NewCandidate:
     name: str
@@ -46,7 +59,7 @@ def _stamp() -> str:
     return now().astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def create_many(session: Session, *, team_id: int, people: Sequence[NewCandidate]) -> list[int]:
+def create_many(session: Session, *, team_id: int, people: Sequence[Person]) -> list[int]:
     """Insert these candidates and their emails; their ids, in the order given."""
     ids = reserve_ids(session, Candidate.__tablename__, len(people))
     moment = _stamp()

@@ -230,7 +230,10 @@ class _Matcher:
                 f"{b.describe()} (by {_say(key_b)})"
             )
             return
-        person = matched[0][1] if matched else _Person(name=row.name, line=row.line)
+        if not matched:
+            self._start(row)
+            return
+        person = matched[0][1]
         if len(person.emails | row.emails) > EMAILS_MAX:
             row.errors.append(f"the candidate would have more than {EMAILS_MAX} email addresses")
             return
@@ -238,6 +241,17 @@ class _Matcher:
             self._used.add(id(person))
             self.people.append(person)
         self._merge(person, row)
+
+    def _start(self, row: CandidateRow) -> None:
+        """A new candidate, the row's alone so far."""
+        fields = {name: value for name in FILLABLE if (value := getattr(row, name))}
+        person = _Person(
+            row.name, line=row.line, emails=row.emails, fields=fields, linkedin_key=row.linkedin_key
+        )
+        self.people.append(person)
+        self._used.add(id(person))
+        for key in row.match_keys():
+            self._owners[key] = person
 
     def _merge(self, person: _Person, row: CandidateRow) -> None:
         for name in FILLABLE:
@@ -284,9 +298,7 @@ def _write(
             made = many.create_many(
                 session,
                 team_id=team_id,
-                people=[
-                    many.NewCandidate(p.name, p.emails, p.fields, p.linkedin_key) for p in fresh
-                ],
+                people=fresh,
             )
             for person, new_id in zip(fresh, made, strict=True):
                 person.id = new_id

@@ -7,12 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
-
 from reachout.candidates.linkedin import profile_url
 from reachout.candidates.schemas import EMAILS_MAX
 from reachout.errors import Invalid
 from reachout.kit.csvread import header_key
+from reachout.kit.emails import NotAnEmail, normalized_email
 
 # The fields a column can be read as, and the header names (as `header_key` gives them) that
 # mean each without an explicit mapping.
@@ -177,8 +176,8 @@ def _read_emails(row: CandidateRow, column: str, cell: str) -> None:
         if not address:
             continue
         try:
-            checked = validate_email(address, check_deliverability=False).normalized
-        except EmailNotValidError:
+            checked = normalized_email(address)
+        except NotAnEmail:
             row.errors.append(f"{column}: {address!r} is not an email address")
             continue
         row.emails.setdefault(checked.lower(), checked)

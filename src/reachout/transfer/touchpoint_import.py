@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from reachout import audit
 from reachout.candidates import many
 from reachout.errors import Conflict, Invalid
 from reachout.kit.csvread import CsvFile, header_key
+from reachout.kit.emails import NotAnEmail, normalized_email
 from reachout.kit.sql import text_list
 from reachout.models import CandidateEmail, User
 from reachout.models.enums import Kind
@@ -189,9 +189,9 @@ def _read(line: int, cells: dict[str, str], team_users: dict[str, int]) -> tuple
         errors.append("candidate_email: required")
     else:
         try:
-            address = validate_email(address, check_deliverability=False).normalized
+            address = normalized_email(address)
             key = address.lower()
-        except EmailNotValidError:
+        except NotAnEmail:
             errors.append(f"candidate_email: {address!r} is not an email address")
     channel = _CHANNELS.get(cells["event_subtype"].casefold())
     if channel is None:
