@@ -31,7 +31,8 @@ from bench.server import peak_rss_kib, reset_peak_rss, rss_kib
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.models import Team
-from reachout.transfer.exports import FETCH_ROWS, ExportTeam, Rows, touchpoints_export
+from reachout.transfer.export_stream import FETCH_ROWS, Rows
+from reachout.transfer.exports import ExportTeam, touchpoints_export
 
 STATUS = Path("/proc/self/status")
 

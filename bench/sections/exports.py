@@ -33,6 +33,8 @@ class Run:
     rows: int
     mb: float
     peak_mb: float
+    # The process's private part of it (none for a server, read from outside).
+    peak_anon_mb: float = 0.0
 
 
 @dataclass
@@ -106,7 +108,7 @@ def _probe(target: Target, mode: str, export_format: str, first: str = "") -> di
 
 
 def _run(got: dict[str, float]) -> Run:
-    return Run(got["seconds"], int(got["rows"]), got["mb"], got["peak_mb"])
+    return Run(got["seconds"], int(got["rows"]), got["mb"], got["peak_mb"], got["peak_anon_mb"])
 
 
 def _measure_http(target: Target, figures: ExportFigures) -> None:
@@ -153,40 +155,52 @@ def render(figures: dict[str, ExportFigures], config: Config) -> str:
         f"({any_f.rows:,} live touchpoints), each chunk encoded to UTF-8 and dropped, in a "
         f"process of its own ({RUNS} runs; seconds, median / max); beside it the floor: the "
         "same SELECT run on the DB-API connection and iterated, nothing done with the rows "
-        "(PostgreSQL: a named cursor, as the export's). Peak memory is the process's resident "
-        f"high-water mark (VmHWM, reset once the database is open), at two row counts: the whole history, and its last "
-        f"days from {any_f.smaller_from} ({any_f.smaller_rows:,} touchpoints, `from=`); the "
-        f"process holds about {any_f.base_mb:.0f} MB (resident) before the export starts.",
+        "(PostgreSQL: a named cursor, as the export's). Memory at two row counts, the whole "
+        f"history and its last days from {any_f.smaller_from} ({any_f.smaller_rows:,} "
+        "touchpoints, `from=`): the process's resident high-water mark (VmHWM, reset once "
+        f"the database is open, at about {any_f.base_mb:.0f} MB), and the largest private "
+        "(anonymous) resident memory seen between chunks. On SQLite the resident set also "
+        "holds the database file's pages it maps (`mmap_size`, 128 MiB at most): the page "
+        "cache's, not the export's.",
         "",
         "| database | format | MB | service (s) median / max | driver floor (s) | "
-        "service / floor | peak MB, smaller | peak MB, whole |",
+        "service / floor | peak MB, smaller / whole | private MB, smaller / whole |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, f in figures.items():
         floor = Timings(tuple(r.seconds for r in f.floor))
         for export_format, runs in f.service.items():
             t = Timings(tuple(r.seconds for r in runs))
+            small = f.smaller[export_format]
             lines.append(
                 f"| {names[key]} | {export_format} | {runs[0].mb:,.0f} "
                 f"| {t.median_ms / 1000:.2f} / {t.max_ms / 1000:.2f} "
                 f"| {floor.median_ms / 1000:.2f} | {t.median_ms / floor.median_ms:.1f} x "
-                f"| {f.smaller[export_format].peak_mb:.0f} | {max(r.peak_mb for r in runs):.0f} |"
+                f"| {small.peak_mb:.0f} / {max(r.peak_mb for r in runs):.0f} "
+                f"| {small.peak_anon_mb:.0f} / {max(r.peak_anon_mb for r in runs):.0f} |"
             )
+    floor_peaks = ", ".join(
+        f"{names[k]} {max(r.peak_mb for r in f.floor):.0f} MB "
+        f"({max(r.peak_anon_mb for r in f.floor):.0f} MB private)"
+        for k, f in figures.items()
+    )
     lines += [
         "",
-        "Over HTTP: `GET /api/v1/exports/touchpoints` from `reachout serve` (one process), read "
-        "as it arrives; one download each. Peak MB is the server's resident high-water mark "
-        "during the download (VmHWM, reset before it), beside its resident set when idle.",
+        f"The floor's peaks, for the whole history: {floor_peaks}.",
         "",
-        "| database | format | rows | seconds | server peak MB, smaller | server peak MB, whole "
-        "| server idle MB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "Over HTTP: `GET /api/v1/exports/touchpoints` from `reachout serve` (one process), read "
+        "as it arrives; one download each, the smaller first. Peak MB is the server's resident "
+        "high-water mark during the download (VmHWM, reset before it), beside its resident set "
+        "when idle.",
+        "",
+        "| database | format | rows | seconds | server peak MB, smaller / whole | server idle MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for key, f in figures.items():
         for export_format, run in f.http.items():
             lines.append(
                 f"| {names[key]} | {export_format} | {run.rows:,} | {run.seconds:.2f} "
-                f"| {f.http_smaller[export_format].peak_mb:.0f} | {run.peak_mb:.0f} "
+                f"| {f.http_smaller[export_format].peak_mb:.0f} / {run.peak_mb:.0f} "
                 f"| {f.server_mb:.0f} |"
             )
     return "\n".join(lines)

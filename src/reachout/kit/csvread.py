@@ -84,7 +84,7 @@ def _sniff(text: str) -> str:
     return best
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """A non-blank record and the spreadsheet line it is on."""
 
@@ -117,6 +117,11 @@ class CsvFile:
     @classmethod
     def from_bytes(cls, data: bytes) -> CsvFile:
         return cls(decode(data))
+
+    def close(self) -> None:
+        """Let go of the text (the records read so far stay valid)."""
+        self._stream.close()
+        self.text = ""
 
     @property
     def position(self) -> int:

@@ -35,7 +35,7 @@ LOOKUP_CHUNK = 20_000
 FILLABLE = many.FILLABLE
 
 
-@dataclass
+@dataclass(slots=True)
 class _Person:
     """A candidate the import ends with: one of the team's (`id`) or a new one."""
 
@@ -46,7 +46,8 @@ class _Person:
     email_count: int = 0  # addresses it had before the import
     fields: dict[str, str | None] = field(default_factory=dict)
     linkedin_key: str | None = None
-    changed: set[str] = field(default_factory=set)
+    # Of a candidate the team has (a new one's are all new): what the import sets.
+    changed: list[str] = field(default_factory=list)
     new_emails: list[tuple[str, str]] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -124,6 +125,10 @@ def import_candidates(
         mapping=dict(zip(csv_file.header, fields, strict=True)),
         dry_run=dry_run,
     )
+    # What the rows said is in `people` now: their text need not stay while it is written.
+    size = len(csv_file.text)
+    del rows
+    csv_file.close()
     if project is not None:
         result.added_to_project = people.count_outside(session, project_id=project.id)
     if dry_run:
@@ -137,7 +142,7 @@ def import_candidates(
         )
     _write(session, actor=actor, people=people.people, project=project)
     if progress is not None:
-        progress(len(csv_file.text), len(csv_file.text))
+        progress(size, size)
     audit.record(
         session,
         actor=actor,
@@ -263,7 +268,7 @@ class _Matcher:
                     person.linkedin_key = row.linkedin_key
                     self._owners[f"linkedin:{row.linkedin_key}"] = person
                 person.fields[name] = value
-                person.changed.add(name)
+                person.changed.append(name)
         for key, address in row.emails.items():
             if key not in person.emails:
                 person.emails[key] = address

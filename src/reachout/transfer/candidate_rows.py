@@ -88,7 +88,7 @@ def map_columns(header: list[str], explicit: Mapping[str, str | None] | None) ->
     return fields
 
 
-@dataclass
+@dataclass(slots=True)
 class CandidateRow:
     """One record's candidate fields, read and checked."""
 

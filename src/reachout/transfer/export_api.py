@@ -16,7 +16,8 @@ from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute
 from reachout.transfer import exports
-from reachout.transfer.exports import CandidateFormat, Export, ExportTeam, TouchpointFormat
+from reachout.transfer.export_stream import Export
+from reachout.transfer.exports import CandidateFormat, ExportTeam, TouchpointFormat
 from reachout.users.auth import current_user
 
 router = APIRouter(tags=["exports"], route_class=ApiRoute, responses=PROBLEM_RESPONSES)

@@ -16,7 +16,8 @@ from reachout.db import Database
 from reachout.errors import Invalid, ReachoutError
 from reachout.teams.service import get_team_by_name
 from reachout.transfer import exports
-from reachout.transfer.exports import CandidateFormat, Export, ExportTeam, TouchpointFormat
+from reachout.transfer.export_stream import Export
+from reachout.transfer.exports import CandidateFormat, ExportTeam, TouchpointFormat
 
 # The command's option for each field an export can be refused on.
 OPTIONS = {"from": "--from", "to": "--to", "format": "--format"}

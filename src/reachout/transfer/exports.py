@@ -1,35 +1,24 @@
-"""Streamed exports of a team's touchpoints and candidates (SPEC §7).
+"""Exports of a team's touchpoints and candidates (SPEC §7): what each format holds.
 
-An export is checked when it is made (its format and days: a 422 before anything is sent) and
-read only while its chunks are iterated: one Core statement per list, fetched `FETCH_ROWS` at a
-time (a server-side cursor on PostgreSQL; SQLite's cursor steps through the table as it is
-read), each row formatted and dropped, the text handed on in chunks of about `CHUNK_CHARS`. A
-million touchpoints so never sit in memory at once, in the database driver or here.
-
-The chunks read through a session of their own, opened by the first chunk and closed after the
-last one, or when the iteration is abandoned (a client that disconnects): a streamed answer is
-still being sent after the request's own session has ended. The whole export is one read
-transaction, so it is one consistent snapshot of the team however long it takes to send.
+An export is checked when it is made (its format and days: a 422 before anything is sent);
+its rows are read as it is sent (transfer/export_stream.py).
 """
 
 from __future__ import annotations
 
-import io
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from reachout.db import Database
 from reachout.errors import FieldError, Invalid
 from reachout.kit import time as clock
-from reachout.kit.csvfile import CsvWriter
 from reachout.models import (
     Candidate,
     CandidateEmail,
@@ -41,15 +30,7 @@ from reachout.models import (
 )
 from reachout.models.enums import Kind
 from reachout.transfer import gem
-
-# Rows fetched from the database at a time, and the size of the text handed on at a time.
-FETCH_ROWS = 5_000
-CHUNK_CHARS = 64 * 1024
-
-# A statement of any columns.
-Rows = Select[Unpack[tuple[Any, ...]]]
-# Rows written so far, told as the export goes.
-Progress = Callable[[int], None]
+from reachout.transfer.export_stream import Export, Rows, fetched, instant
 
 
 class TouchpointFormat(StrEnum):
@@ -63,11 +44,6 @@ class CandidateFormat(StrEnum):
     jsonl = "jsonl"
 
 
-MEDIA_TYPES = {
-    "gem": "text/csv; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "jsonl": "application/x-ndjson",
-}
 EXTENSIONS = {"gem": "csv", "csv": "csv", "jsonl": "jsonl"}
 
 TOUCHPOINT_COLUMNS = (
@@ -91,6 +67,19 @@ TOUCHPOINT_COLUMNS = (
     "source",
     "batch_id",
     "created_at",
+)
+# What Gem's columns are made of.
+GEM_SOURCES = (
+    "occurred_at",
+    "user_name",
+    "user_email",
+    "candidate_id",
+    "candidate_name",
+    "candidate_email",
+    "kind",
+    "designation",
+    "channel",
+    "reply_status",
 )
 # Header names the candidate importer reads back (SPEC §7: name, emails, phone, linkedin url,
 # ...); the others (id, projects, the times) it lists as ignored, so an export re-imports.
@@ -126,44 +115,6 @@ class ExportTeam:
     @classmethod
     def of(cls, team: Team) -> ExportTeam:
         return cls(id=team.id, name=team.name, time_zone=team.time_zone)
-
-
-@dataclass(frozen=True)
-class Export:
-    """One export, checked: nothing is read until `chunks()` is iterated."""
-
-    db: Database
-    format: str
-    filename: str
-    # The rows' statement: what `count()` counts.
-    statement: Rows
-    # The records to write, read on the export's session: CSV cells, or a JSON object.
-    records: Callable[[Session], Iterator[Any]]
-    header: Sequence[str]
-
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self.format]
-
-    def count(self) -> int:
-        """How many records the export has now (a read of its own: for a progress bar)."""
-        counted = select(func.count()).select_from(self.statement.order_by(None).subquery())
-        with self.db.unit_of_work(write=False) as session:
-            return int(session.scalar(counted) or 0)
-
-    def chunks(self, progress: Progress | None = None) -> Iterator[str]:
-        """The export's text, a chunk at a time, on a read session held only meanwhile."""
-        session = self.db.new_session(write=False)
-        try:
-            records = self.records(session)
-            if progress is not None:
-                records = _told(records, progress)
-            if self.format == "jsonl":
-                yield from _jsonl_chunks(records)
-            else:
-                yield from _csv_chunks(self.header, records)
-        finally:
-            session.close()
 
 
 def parse_day(field: str, text: str | None) -> date | None:
@@ -215,52 +166,49 @@ def touchpoints_export(
     if first is not None and last is not None and first > last:
         message = f"from {first} is after to {last}"
         raise Invalid(message, errors=[FieldError(message, field=f) for f in ("from", "to")])
-    statement = _touchpoint_rows(team.id, first, last)
     if export_format == "gem":
         cells: Callable[[Row[Any]], Any] = _gem_cells
         header: Sequence[str] = gem.COLUMNS
+        columns: Sequence[str] = GEM_SOURCES
     else:
         cells = _touchpoint_object if export_format == "jsonl" else _touchpoint_cells
-        header = TOUCHPOINT_COLUMNS
+        header = columns = TOUCHPOINT_COLUMNS
+    statement = _touchpoint_rows(team.id, first, last, columns=columns)
     return Export(
         db=db,
-        format=export_format,
+        jsonl=export_format == "jsonl",
         filename=_filename(team, "touchpoints", export_format),
         statement=statement,
-        records=lambda session: map(cells, _fetched(session, statement)),
+        records=lambda session: map(cells, fetched(session, statement)),
         header=header,
     )
 
 
-def _touchpoint_rows(team_id: int, first: date | None, last: date | None) -> Rows:
-    """Every column any format writes, with the names and emails joined in: one statement."""
+def _touchpoint_rows(
+    team_id: int, first: date | None, last: date | None, *, columns: Sequence[str]
+) -> Rows:
+    """The `columns` a format writes, names and emails joined in: one statement. (A join
+    none of them needs is dropped by either database: each is on a unique key.)"""
     tp = Touchpoint
     owner, behalf = aliased(User), aliased(User)
     primary = aliased(CandidateEmail)
+    available: dict[str, Any] = {
+        name: getattr(tp, name)
+        for name in TOUCHPOINT_COLUMNS
+        if name not in ("candidate_name", "candidate_email", "project_name")
+        and not name.endswith("user_email")
+    }
+    available |= {
+        "candidate_name": Candidate.name,
+        "candidate_email": primary.email,
+        "project_name": Project.name,
+        "user_name": owner.name,
+        "user_email": owner.email,
+        "on_behalf_of_user_email": behalf.email,
+    }
     statement = (
-        select(
-            tp.id,
-            tp.occurred_at,
-            tp.local_day,
-            tp.kind,
-            tp.channel,
-            tp.designation,
-            tp.designation_mode,
-            tp.reply_status,
-            tp.note,
-            tp.candidate_id,
-            Candidate.name.label("candidate_name"),
-            primary.email.label("candidate_email"),
-            tp.project_id,
-            Project.name.label("project_name"),
-            tp.user_id,
-            owner.name.label("user_name"),
-            owner.email.label("user_email"),
-            behalf.email.label("on_behalf_of_user_email"),
-            tp.source,
-            tp.batch_id,
-            tp.created_at,
-        )
+        select(*(available[name].label(name) for name in columns))
+        .select_from(tp)
         .join(Candidate, Candidate.id == tp.candidate_id)
         .outerjoin(owner, owner.id == tp.user_id)
         .outerjoin(behalf, behalf.id == tp.on_behalf_of_user_id)
@@ -304,11 +252,10 @@ def _gem_cells(row: Row[Any]) -> list[Any]:
 
 
 def _touchpoint_object(row: Row[Any]) -> dict[str, Any]:
-    values = row._mapping
-    record = {name: values[name] for name in TOUCHPOINT_COLUMNS}
-    record["occurred_at"] = _instant(row.occurred_at)
+    record = dict(zip(TOUCHPOINT_COLUMNS, row, strict=True))
+    record["occurred_at"] = instant(row.occurred_at)
     record["local_day"] = row.local_day.isoformat()
-    record["created_at"] = _instant(row.created_at)
+    record["created_at"] = instant(row.created_at)
     return record
 
 
@@ -356,14 +303,14 @@ def candidates_export(db: Database, *, team: ExportTeam, format: str) -> Export:
     def records(session: Session) -> Iterator[Any]:
         # Three ordered reads, merged by candidate id as they go: no candidate's lists are
         # looked up on their own, and nothing is gathered.
-        email_lists = _ListsById(_fetched(session, emails))
-        project_lists = _ListsById(_fetched(session, projects))
-        for row in _fetched(session, people):
+        email_lists = _ListsById(fetched(session, emails))
+        project_lists = _ListsById(fetched(session, projects))
+        for row in fetched(session, people):
             yield as_record(row, email_lists.of(row.id), project_lists.of(row.id))
 
     return Export(
         db=db,
-        format=export_format,
+        jsonl=export_format == "jsonl",
         filename=_filename(team, "candidates", export_format),
         statement=people,
         records=records,
@@ -398,8 +345,8 @@ def _candidate_object(row: Row[Any], emails: list[str], projects: list[str]) -> 
         "company": row.company,
         "location": row.location,
         "projects": projects,
-        "created_at": _instant(row.created_at),
-        "updated_at": _instant(row.updated_at),
+        "created_at": instant(row.created_at),
+        "updated_at": instant(row.updated_at),
     }
 
 
@@ -408,58 +355,3 @@ def _candidate_cells(row: Row[Any], emails: list[str], projects: list[str]) -> l
     record["emails"] = LIST_SEPARATOR.join(emails)
     record["projects"] = LIST_SEPARATOR.join(projects)
     return list(record.values())
-
-
-# --- reading and writing ---------------------------------------------------------------------
-
-
-def _fetched(session: Session, statement: Rows) -> Iterator[Row[Any]]:
-    """The statement's rows, fetched FETCH_ROWS at a time (yield_per: a server-side cursor on
-    PostgreSQL, where psycopg would otherwise fetch the whole result at once)."""
-    yield from session.execute(statement, execution_options={"yield_per": FETCH_ROWS})
-
-
-def _instant(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with `Z`, as the API writes instants."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _told(records: Iterator[Any], progress: Progress) -> Iterator[Any]:
-    done = 0
-    for record in records:
-        yield record
-        done += 1
-        if done % 1_000 == 0:
-            progress(done)
-    progress(done)
-
-
-def _csv_chunks(header: Sequence[str], records: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """A header line then one line per record (SPEC §7's injection rule: kit/csvfile.py)."""
-    buffer = io.StringIO()
-    writer = CsvWriter(buffer)
-    writer.writerow(header)
-    for cells in records:
-        writer.writerow(cells)
-        if buffer.tell() >= CHUNK_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _jsonl_chunks(records: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per line, values as they are (no CSV quoting: SPEC §7)."""
-    lines: list[str] = []
-    size = 0
-    for record in records:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        lines.append(line)
-        size += len(line)
-        if size >= CHUNK_CHARS:
-            yield "".join(lines)
-            lines, size = [], 0
-    if lines:
-        yield "".join(lines)
