@@ -109,12 +109,11 @@ class ExportTeam:
     """The team an export reads: plain values, as the chunks outlive the request's session."""
 
     id: int
-    name: str
     time_zone: str
 
     @classmethod
     def of(cls, team: Team) -> ExportTeam:
-        return cls(id=team.id, name=team.name, time_zone=team.time_zone)
+        return cls(id=team.id, time_zone=team.time_zone)
 
 
 def parse_day(field: str, text: str | None) -> date | None:
@@ -192,13 +191,7 @@ def _touchpoint_rows(
     tp = Touchpoint
     owner, behalf = aliased(User), aliased(User)
     primary = aliased(CandidateEmail)
-    available: dict[str, Any] = {
-        name: getattr(tp, name)
-        for name in TOUCHPOINT_COLUMNS
-        if name not in ("candidate_name", "candidate_email", "project_name")
-        and not name.endswith("user_email")
-    }
-    available |= {
+    joined: dict[str, Any] = {
         "candidate_name": Candidate.name,
         "candidate_email": primary.email,
         "project_name": Project.name,
@@ -206,8 +199,9 @@ def _touchpoint_rows(
         "user_email": owner.email,
         "on_behalf_of_user_email": behalf.email,
     }
+    selected = [(joined.get(name) or getattr(tp, name)).label(name) for name in columns]
     statement = (
-        select(*(available[name].label(name) for name in columns))
+        select(*selected)
         .select_from(tp)
         .join(Candidate, Candidate.id == tp.candidate_id)
         .outerjoin(owner, owner.id == tp.user_id)
