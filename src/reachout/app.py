@@ -31,6 +31,8 @@ from reachout.transfer import export_api, export_pages, import_api, import_pages
 from reachout.users import api as users_api
 from reachout.users import pages as users_pages
 from reachout.users.service import authenticate_token
+from reachout.users.sessions import session_user
+from reachout.web import errors as web_errors
 from reachout.web.route import make_templates
 from reachout.web.session import load_secret_key
 
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.db = db or Database(settings)
     app.state.templates = make_templates()
     problems.install(app)
+    web_errors.install(app, signed_in=session_user)
     routing.install(app, authenticate=authenticate_token)
     uploads = {path: settings.max_import_bytes for path in IMPORT_PATHS}
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, larger=uploads)

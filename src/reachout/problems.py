@@ -80,7 +80,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ReachoutError)
     async def _reachout(request: Request, exc: ReachoutError) -> Response:
         if is_page(request):
-            return error_page(request, exc.status, exc.title, exc.detail)
+            return await error_page(request, exc.status, exc.title, exc.detail)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem_response(
             exc.status,
@@ -97,7 +97,7 @@ def install(app: FastAPI) -> None:
         errors = field_errors(exc.errors())
         detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         if is_page(request):
-            return error_page(request, 422, "Validation failed", detail)
+            return await error_page(request, 422, "Validation failed", detail)
         return problem_response(
             422, "Validation failed", detail, slug="validation-failed", errors=errors
         )
@@ -112,7 +112,7 @@ def install(app: FastAPI) -> None:
             detail = f"the request body is larger than {limit:,} bytes"
         if is_page(request):
             detail = "there is no page here" if exc.status_code == 404 else detail
-            return error_page(request, exc.status_code, title, detail)
+            return await error_page(request, exc.status_code, title, detail)
         if exc.status_code == 400:
             # FastAPI's answer to a body it cannot decode at all (bytes that are not UTF-8): the
             # same 422 as any other body that is not JSON, the one error shape the API documents.
@@ -138,7 +138,7 @@ def install(app: FastAPI) -> None:
         # request), so it answers as the conflict it is rather than as a server fault.
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
         if is_page(request):
-            return error_page(request, 409, "Conflict", _CONFLICT)
+            return await error_page(request, 409, "Conflict", _CONFLICT)
         return problem_response(409, "Conflict", _CONFLICT, slug="conflict")
 
     @app.exception_handler(OperationalError)
@@ -149,7 +149,7 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         reason = "the database is busy or unreachable"
         if is_page(request):
-            return error_page(request, 503, "Service unavailable", reason + _RETRY_PAGE)
+            return await error_page(request, 503, "Service unavailable", reason + _RETRY_PAGE)
         return problem_response(
             503,
             "Service unavailable",
@@ -165,7 +165,7 @@ def install(app: FastAPI) -> None:
         # traceback by the server; the client sees no internals.
         reason = "the server failed to complete the request"
         if is_page(request):
-            response = error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
+            response = await error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
         else:
             response = problem_response(
                 500, "Internal error", reason + _RETRY_API, slug="internal-error"

@@ -109,4 +109,13 @@ def test_the_openapi_document_describes_the_parameters(client: httpx.Client) -> 
     doc = client.get(client.base_url.join("/api/openapi.json")).json()
     operation = doc["paths"]["/api/v1/stats/outreach"]["get"]
     names = {p["name"] for p in operation["parameters"]}
-    assert names == {"view", "from", "to", "project_id", "user_id", "channel", "group_by"}
+    assert names == {
+        "view",
+        "from",
+        "to",
+        "project_id",
+        "user_id",
+        "channel",
+        "group_by",
+        "compare",
+    }

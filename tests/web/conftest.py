@@ -19,6 +19,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     StorageState,
+    ViewportSize,
     sync_playwright,
 )
 from sqlalchemy import inspect, select
@@ -38,6 +39,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}  # the smallest screen the app is laid out for
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -63,12 +66,13 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 def _new_context(
-    browser: Browser, live_server: LiveServer, storage_state: StorageState | None = None
+    browser: Browser,
+    live_server: LiveServer,
+    storage_state: StorageState | None = None,
+    viewport: ViewportSize = DESKTOP,
 ) -> BrowserContext:
     context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1280, "height": 900},
-        storage_state=storage_state,
+        base_url=live_server.url, viewport=viewport, storage_state=storage_state
     )
     context.set_default_timeout(10_000)
     return context
@@ -77,12 +81,14 @@ def _new_context(
 @pytest.fixture
 def contexts(
     browser: Browser, live_server: LiveServer, db: Database, request: pytest.FixtureRequest
-) -> Iterator[Callable[[StorageState | None], BrowserContext]]:
+) -> Iterator[Callable[..., BrowserContext]]:
     """Opens browser contexts for the test; saves their pages if it fails, then closes them."""
     opened: list[BrowserContext] = []
 
-    def open_context(storage_state: StorageState | None = None) -> BrowserContext:
-        opened.append(_new_context(browser, live_server, storage_state))
+    def open_context(
+        storage_state: StorageState | None = None, viewport: ViewportSize = DESKTOP
+    ) -> BrowserContext:
+        opened.append(_new_context(browser, live_server, storage_state, viewport))
         return opened[-1]
 
     yield open_context
@@ -172,15 +178,18 @@ def saved_sign_ins(browser: Browser, live_server: LiveServer) -> SavedSignIns:
 
 @pytest.fixture
 def signed_in(
-    contexts: Callable[[StorageState | None], BrowserContext],
+    contexts: Callable[..., BrowserContext],
     saved_sign_ins: SavedSignIns,
     world: World,
-) -> Callable[[str], BrowserContext]:
-    """A new browser context signed in as `world`'s "admin", "member" or "outsider"."""
+) -> Callable[..., BrowserContext]:
+    """A new browser context signed in as `world`'s "admin", "member" or "outsider".
 
-    def open_as(role: str) -> BrowserContext:
+    `viewport=PHONE` opens it on a phone's screen.
+    """
+
+    def open_as(role: str, viewport: ViewportSize = DESKTOP) -> BrowserContext:
         actor = getattr(world, role)
-        return contexts(saved_sign_ins.state_of(role, actor.user))
+        return contexts(saved_sign_ins.state_of(role, actor.user), viewport)
 
     return open_as
 

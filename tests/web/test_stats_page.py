@@ -113,11 +113,11 @@ def test_my_stats_and_filters_match_the_api(
     )
     assert api["totals"]["contacted"] == 2
     expect(page.locator("#stats-groups tbody tr")).to_have_count(len(api["groups"]))
-    # The nav link is on, and the form keeps what was asked.
+    # The nav link is on, and the form keeps what was asked ("my": the Team member list's Me).
     expect(page.get_by_role("link", name="Outreach Stats")).to_have_attribute(
         "aria-current", "page"
     )
-    expect(page.get_by_label("Stats of")).to_have_value("my")
+    expect(page.get_by_label("Team member")).to_have_value(str(world.admin.id))
     # Without a grouping the chart shows the weeks of the period and there is no table.
     page.goto("/stats?" + _page_params({**params, "scope": "my"}))
     page.wait_for_function("() => !!window.Chart && !!window.Chart.getChart('stats-chart')")
@@ -129,11 +129,13 @@ def test_my_stats_and_filters_match_the_api(
 def test_bad_parameters_show_a_friendly_error(page: Page, world: World) -> None:
     response = page.goto("/stats?" + _page_params({"from": "2026-03-10", "to": "2026-03-01"}))
     assert response is not None and response.status == 422
-    expect(page.locator("#stats-error")).to_contain_text("after")
+    expect(page.locator("#stats-error")).to_be_visible()
+    expect(page.locator("#stats-from-error")).to_contain_text("after")
     response = page.goto("/stats?view=activity&group_by=stage")
     assert response is not None and response.status == 422
-    expect(page.locator("#stats-error")).to_contain_text("cohort")
+    expect(page.locator("#stats-group-error")).to_contain_text("cohort")
     response = page.goto("/stats?channel=pigeon&project_id=x&from=03/01/2026&period=custom")
     assert response is not None and response.status == 422
     expect(page.locator("#stats-error")).to_be_visible()
+    expect(page.locator("#stats-from-error")).to_have_text("Must be a date, YYYY-MM-DD.")
     expect(page.get_by_role("heading", name="Outreach Stats")).to_be_visible()

@@ -11,16 +11,24 @@
     showAlert.timer = setTimeout(function () { box.hidden = true; }, 8000);
   }
 
-  // Outreach or Reply: only the chosen one's field is shown and sent.
+  // Outreach or Reply: only the chosen one's field is shown and sent. A reply comes, most
+  // likely, on the channel of the candidate's last outreach (`data-reply-channel`, from the
+  // server): Type follows the choice until the user picks a Type themselves.
   function wireActivityFields(root) {
     root.querySelectorAll("[data-activity-fields]").forEach(function (box) {
       var select = box.querySelector("[data-activity]");
       var replyOnly = box.querySelector("[data-reply-only]");
       if (!select || !replyOnly) return;
+      var channel = box.querySelector("select[name=channel]");
+      var replyChannel = channel && channel.getAttribute("data-reply-channel");
+      var outreachChannel = channel && channel.value;
+      var picked = false;
+      if (channel) channel.addEventListener("change", function () { picked = true; });
       function sync() {
         var reply = select.value === "reply";
         replyOnly.hidden = !reply;
         replyOnly.querySelectorAll("select").forEach(function (s) { s.disabled = !reply; });
+        if (replyChannel && !picked) channel.value = reply ? replyChannel : outreachChannel;
       }
       select.addEventListener("change", sync);
       sync();
@@ -50,6 +58,8 @@
       count.textContent = s.everyone ? "All " + s.total + " candidates selected"
         : n ? n + " selected" : "None selected";
     }
+    var hint = document.getElementById("more-hint");
+    if (hint && n) hint.textContent = "";
     var who = document.getElementById("bulk-who");
     if (who) {
       who.textContent = s.everyone ? "For all " + s.total + " candidates of this project."
@@ -58,7 +68,36 @@
     return n;
   }
 
+  // A project's ticked rows and select-all, kept while htmx refreshes its table (after a bulk
+  // save, an undo): the new rows are ticked as the old ones were, so the dialog's count stays
+  // right. Only the table reloading itself, and only a project's: the candidates list clears
+  // its selection once it has been added to a project.
+  var keptSelection = null;
+
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    var source = (e.detail.requestConfig && e.detail.requestConfig.elt) || e.detail.elt;
+    if (!target || target.id !== "project-candidates" || source !== target) return;
+    var s = selection();
+    keptSelection = {
+      everyone: s.everyone,
+      ids: s.rows.filter(function (r) { return r.checked; }).map(function (r) { return r.value; })
+    };
+  });
+
+  function restoreSelection(root) {
+    if (!keptSelection || root.id !== "project-candidates") return;
+    var kept = keptSelection;
+    keptSelection = null;
+    root.querySelectorAll("[data-row-check]").forEach(function (box) {
+      box.checked = kept.everyone || kept.ids.indexOf(box.value) !== -1;
+    });
+    var all = root.querySelector("[data-select-all]");
+    if (all) all.checked = kept.everyone;
+  }
+
   function wireSelection(root) {
+    restoreSelection(root);
     var all = root.querySelector ? root.querySelector("[data-select-all]") : null;
     if (all) {
       all.addEventListener("change", function () {
@@ -107,8 +146,12 @@
       opener.addEventListener("click", function () {
         var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
         if (!dialog) return;
+        var hint = document.getElementById("more-hint");
+        if (hint) hint.textContent = "";
         if (dialog.id === "bulk-dialog" && describeSelection() === 0) {
-          showAlert("Select at least one candidate first.");
+          // Said beside More, where the eye is (#more-hint is an alert region).
+          if (hint) hint.textContent = "Select at least one candidate first.";
+          else showAlert("Select at least one candidate first.");
           return;
         }
         var form = dialog.querySelector("form");
@@ -145,6 +188,20 @@
     }
   });
 
+  // After Save activity (or an edit, a deletion) the section is new and the focused button
+  // gone: focus goes to what was just done, not to the top of the page. On an error, to the
+  // first field the form marks.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "activity") return;
+    var section = document.getElementById("activity");
+    if (!section) return;
+    var error = section.querySelector("form .error");
+    var field = error && error.closest(".field");
+    var next = (field && field.querySelector("select, input, textarea")) ||
+      section.querySelector("[data-saved]") || section.querySelector("#activity-status");
+    if (next) next.focus();
+  });
+
   document.addEventListener("htmx:responseError", function (e) {
     var text = (e.detail.xhr && e.detail.xhr.responseText) || "Something went wrong.";
     showAlert(text.length > 300 ? text.slice(0, 300) + "…" : text);
@@ -152,6 +209,46 @@
   document.addEventListener("htmx:sendError", function () {
     showAlert("The server could not be reached. Check your connection and retry.");
   });
+
+  // Phone layout (issue 17). Below the CSS breakpoint the header's links and Sign out fold
+  // behind Menu: aria-expanded is the one state, and the CSS shows the menu from it.
+  var narrow = window.matchMedia("(max-width: 52rem)"); // app.css's phone breakpoint
+
+  function wireSiteMenu() {
+    var button = document.getElementById("menu-button");
+    if (!button) return;
+    function set(open) { button.setAttribute("aria-expanded", String(open)); }
+    button.addEventListener("click", function () {
+      set(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        set(false);
+        button.focus();
+      }
+    });
+    narrow.addEventListener("change", function () { set(false); });
+  }
+
+  // On a phone Log Activity floats at the bottom of the screen, within the thumb's reach;
+  // opened, the form sits in the Activity card, which may be below: bring it into view.
+  // (toggle does not bubble: listen in the capture phase, so swapped-in forms count too.)
+  document.addEventListener("toggle", function (e) {
+    var details = e.target;
+    if (!narrow.matches || !details.open || !details.classList || !details.classList.contains("log-activity")) return;
+    details.scrollIntoView({ block: "start" });
+  }, true);
+
+  // A table wider than its box scrolls sideways inside it (app.css, on a phone): it takes focus
+  // then, so that arrow keys scroll it too.
+  function markScrollingTables() {
+    document.querySelectorAll("table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) table.setAttribute("tabindex", "0");
+      else if (table.getAttribute("tabindex") === "0") table.removeAttribute("tabindex");
+    });
+  }
+  window.addEventListener("resize", markScrollingTables);
+  document.addEventListener("htmx:afterSettle", markScrollingTables);
 
   function wire(root) {
     wireActivityFields(root);
@@ -165,5 +262,7 @@
       window.htmx.onLoad(function (el) { if (el !== document.body) wire(el); });
     }
     wire(document);
+    wireSiteMenu();
+    markScrollingTables();
   });
 })();

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
@@ -16,7 +17,14 @@ from reachout.kit.csvfile import CsvWriter
 from reachout.models import User
 from reachout.routing import get_session
 from reachout.stats import service
-from reachout.stats.schemas import GroupBy, OutreachStats, StageGroup, StatsQuery, StatsView
+from reachout.stats.schemas import (
+    Comparison,
+    GroupBy,
+    OutreachStats,
+    StageGroup,
+    StatsQuery,
+    StatsView,
+)
 from reachout.users.auth import page_user
 from reachout.web.forms import errors_by_field, validate
 from reachout.web.route import PageRoute, render
@@ -30,7 +38,6 @@ PERIODS = {
     "quarter": "This quarter",
     "custom": "Custom",
 }
-SCOPES = {"team": "Team", "my": "My"}
 VIEWS = {"cohort": "Cohort", "activity": "Activity"}
 GROUP_BYS = {
     "": "None",
@@ -41,6 +48,8 @@ GROUP_BYS = {
     "week": "Week",
     "stage": "Stage (cohort only)",
 }
+# The table's heading of the groups' column: the same names, without the form's hint.
+GROUP_HEADINGS = {k: v.removesuffix(" (cohort only)") for k, v in GROUP_BYS.items()}
 # (field, heading, format) of each view's metrics, in the order the page shows them.
 COHORT_COLUMNS = [
     ("contacted", "Contacted", "int"),
@@ -74,7 +83,32 @@ CHART_BARS = {
     "stage": [("reached", "Reached"), ("replied", "Replied")],
     "activity": [("outreach", "Outreach"), ("replies", "Replies")],
 }
-FIELDS = ("view", "scope", "period", "from", "to", "project_id", "user_id", "channel", "group_by")
+# The chart's line, on its own axis (percent), beside the bars: the activity view has no rate.
+CHART_RATE = {"cohort": ("reply_rate", "Reply rate"), "stage": ("reply_rate", "Reply rate")}
+# Each field's input on the page, where its message goes.
+FIELD_IDS = {
+    "view": "stats-view",
+    "period": "stats-period",
+    "from": "stats-from",
+    "to": "stats-to",
+    "project_id": "stats-project",
+    "user_id": "stats-user",
+    "channel": "stats-channel",
+    "group_by": "stats-group",
+}
+FIELDS = tuple(FIELD_IDS)
+# What to do about a value the schema refuses. The form offers each of these as a list or a
+# date picker, so such a value comes from a hand-edited URL, and the schema's own words
+# ("Input should be 'email', 'inmail', ...") would say less than this.
+FIX = {
+    "view": "choose Cohort or Activity",
+    "from": "enter a date as YYYY-MM-DD",
+    "to": "enter a date as YYYY-MM-DD",
+    "project_id": "choose a project from the list",
+    "user_id": "choose a team member from the list",
+    "channel": "choose a channel from the list",
+    "group_by": "choose a grouping from the list",
+}
 
 
 def fmt(value: Any, kind: str) -> str:
@@ -86,6 +120,21 @@ def fmt(value: Any, kind: str) -> str:
     if kind == "hours":
         return f"{float(value):.1f}"
     return str(value)
+
+
+def delta(current: Any, before: Any, kind: str) -> str:
+    """How a metric changed since the previous period, as the stat cards show it."""
+    if current is None or before is None:
+        return ""
+    change = float(current) - float(before)
+    if change == 0:
+        return "no change"
+    sign = "+" if change > 0 else "\u2212"
+    if kind == "rate":
+        return f"{sign}{abs(change) * 100:.1f} pts"
+    if kind == "hours":
+        return f"{sign}{abs(change):.1f} h"
+    return f"{sign}{abs(int(change))}"
 
 
 def period_days(period: str, *, today: date) -> tuple[date, date] | None:
@@ -105,40 +154,63 @@ class Stats:
     error: dict[str, str]
 
 
-def _form(request: Request) -> dict[str, str]:
+def _form(request: Request, user: User) -> dict[str, str]:
     params = request.query_params
     form = {name: params.get(name, "").strip() for name in FIELDS}
     form["view"] = form["view"] or "cohort"
-    form["scope"] = form["scope"] or "team"
     form["period"] = form["period"] or "30"
+    # Links from when "my stats" was a control of its own: the Team member list holds "Me".
+    if params.get("scope") == "my":
+        form["user_id"] = str(user.id)
     return form
 
 
-def compute(request: Request, session: Session, user: User) -> Stats:
-    """The form read from the query string, and the service's answer or its error."""
-    form = _form(request)
+def resolve_period(form: dict[str, str], *, today: date) -> None:
+    """A preset fills From and To with its days. Dates that differ from them were typed, and
+    typed dates win: the period becomes custom (the page's script says so as they are typed)."""
+    preset = period_days(form["period"], today=today)
+    if preset is None:
+        return
+    days = (preset[0].isoformat(), preset[1].isoformat())
+    if (form["from"], form["to"]) in (("", ""), days):
+        form["from"], form["to"] = days
+    else:
+        form["period"] = "custom"
+
+
+def compute(request: Request, session: Session, user: User, *, compare: bool = False) -> Stats:
+    """The form read from the query string, and the service's answer or its errors; `compare`
+    asks for the previous period's totals too."""
+    form = _form(request, user)
     try:
-        if form["scope"] not in SCOPES:
-            raise Invalid.on("scope", "choose My or Team")
         if form["period"] not in PERIODS:
             raise Invalid.on("period", "choose a period")
+        resolve_period(form, today=clock.local_day(clock.now(), user.team.time_zone))
         data: dict[str, Any] = {
             k: form[k]
             for k in ("view", "from", "to", "project_id", "user_id", "channel", "group_by")
         }
-        preset = period_days(
-            form["period"], today=clock.local_day(clock.now(), user.team.time_zone)
-        )
-        if preset is not None:
-            data["from"], data["to"] = preset[0].isoformat(), preset[1].isoformat()
-            form["from"], form["to"] = data["from"], data["to"]
-        if form["scope"] == "my":
-            data["user_id"] = user.id
+        if compare:
+            data["compare"] = Comparison.previous.value
         query = validate(StatsQuery, data)
         result = service.outreach_stats(session, actor=user, query=query)
     except Invalid as exc:
-        return Stats(form=form, query=None, result=None, error=errors_by_field(exc))
+        return Stats(form=form, query=None, result=None, error=messages(exc))
     return Stats(form=form, query=query, result=result, error={})
+
+
+def messages(exc: Invalid) -> dict[str, str]:
+    """One message per field, each said once: a message that names two fields (from is
+    after to) goes under the first."""
+    refused = isinstance(exc.__cause__, ValidationError)
+    out: dict[str, str] = {}
+    for field, message in errors_by_field(exc).items():
+        # "must be ..." is the schema's own validators' (a date out of range): kept.
+        if refused and field in FIX and not message.startswith("must be"):
+            message = FIX[field]
+        if message not in out.values():
+            out[field] = message
+    return out
 
 
 def columns(result: OutreachStats) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
@@ -151,21 +223,23 @@ def columns(result: OutreachStats) -> tuple[list[tuple[str, str, str]], list[tup
 
 
 def _chart(session: Session, user: User, stats: Stats) -> dict[str, Any]:
-    """The bars: the groups, or the weeks of the period when there is no grouping."""
+    """The bars: the groups, or the weeks of the period when there is no grouping; and the
+    reply rate (in percent) as a line where the view has one."""
     assert stats.query is not None and stats.result is not None
     result = stats.result
     if result.group_by is None:
-        weekly = stats.query.model_copy(update={"group_by": GroupBy.week})
+        weekly = stats.query.model_copy(update={"group_by": GroupBy.week, "compare": None})
         result = service.outreach_stats(session, actor=user, query=weekly)
     kind = "stage" if result.group_by == GroupBy.stage else result.view.value
     groups = [g.model_dump() for g in result.groups]
-    return {
-        "labels": [g["label"] for g in groups],
-        "datasets": [
-            {"label": label, "data": [g[field] for g in groups]}
-            for field, label in CHART_BARS[kind]
-        ],
-    }
+    datasets: list[dict[str, Any]] = [
+        {"label": label, "data": [g[field] for g in groups]} for field, label in CHART_BARS[kind]
+    ]
+    if kind in CHART_RATE:
+        field, label = CHART_RATE[kind]
+        rates = [None if g[field] is None else round(g[field] * 100, 1) for g in groups]
+        datasets.append({"label": label, "data": rates, "axis": "rate"})
+    return {"labels": [g["label"] for g in groups], "datasets": datasets}
 
 
 @router.get("/stats")
@@ -174,28 +248,36 @@ def stats_page(
     user: User = Depends(page_user),
     session: Session = Depends(get_session),
 ) -> Response:
-    stats = compute(request, session, user)
+    stats = compute(request, session, user, compare=True)
+    today = clock.local_day(clock.now(), user.team.time_zone)
     context: dict[str, Any] = {
         "nav": "stats",
         "form": stats.form,
         "errors": stats.error,
         "r": stats.result,
         "PERIODS": PERIODS,
-        "SCOPES": SCOPES,
+        "preset_days": {p: period_days(p, today=today) for p in PERIODS},
         "VIEWS": VIEWS,
         "GROUP_BYS": GROUP_BYS,
+        "GROUP_HEADINGS": GROUP_HEADINGS,
+        "FIELD_IDS": FIELD_IDS,
         "fmt": fmt,
+        "delta": delta,
         "csv_query": request.url.query,
         **asdict(service.filter_choices(session, actor=user)),
     }
     if stats.result is None:
         return render(request, "stats.html", context, user=user, status=422)
-    total_columns, group_columns = columns(stats.result)
+    result = stats.result
+    total_columns, group_columns = columns(result)
     context.update(
-        totals=stats.result.totals.model_dump(),
+        totals=result.totals.model_dump(),
+        previous=result.previous.totals.model_dump() if result.previous else None,
         total_columns=total_columns,
         group_columns=group_columns,
-        groups=[g.model_dump() for g in stats.result.groups],
+        groups=[g.model_dump() for g in result.groups],
+        # As the CSV: stage groups have no total (touch k's counts do not add up).
+        total_row=result.group_by not in (None, GroupBy.stage),
         chart=_chart(session, user, stats),
     )
     return render(request, "stats.html", context, user=user)

@@ -35,6 +35,10 @@ class GroupBy(StrEnum):
     stage = "stage"  # cohort view only
 
 
+class Comparison(StrEnum):
+    previous = "previous"  # the period of the same length that ends the day before
+
+
 def _blank_is_none(value: Any) -> Any:
     # A form or a hand-written URL sends `?project_id=&group_by=` for "no filter, no grouping".
     return None if value == "" else value
@@ -78,6 +82,11 @@ class StatsQuery(BaseModel):
     channel: Annotated[Channel | None, Blank] = None
     group_by: Annotated[GroupBy | None, Blank] = Field(
         default=None, description="stage is for the cohort view only"
+    )
+    compare: Annotated[Comparison | None, Blank] = Field(
+        default=None,
+        description="previous: also the totals of the period of the same length just before, "
+        "with the same filters (`previous` in the answer)",
     )
 
 
@@ -139,6 +148,16 @@ class ActivityGroup(ActivityMetrics, _Group):
     pass
 
 
+class PreviousPeriod(BaseModel):
+    """The totals of the period of the same length that ends the day before `from`."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    totals: CohortMetrics | ActivityMetrics
+
+
 class OutreachStats(BaseModel):
     """The totals of the period and, with a `group_by`, one entry per non-empty group.
 
@@ -156,3 +175,6 @@ class OutreachStats(BaseModel):
     group_by: GroupBy | None
     totals: CohortMetrics | ActivityMetrics
     groups: list[CohortGroup | StageGroup | ActivityGroup]
+    previous: PreviousPeriod | None = Field(
+        default=None, description="With compare=previous: the period before, for comparison"
+    )

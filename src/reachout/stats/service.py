@@ -26,8 +26,10 @@ from reachout.stats.schemas import (
     ActivityMetrics,
     CohortGroup,
     CohortMetrics,
+    Comparison,
     GroupBy,
     OutreachStats,
+    PreviousPeriod,
     StageGroup,
     StatsQuery,
     StatsView,
@@ -63,19 +65,15 @@ def team_outreach_stats(session: Session, *, team: Team, query: StatsQuery) -> O
     """The stats of a team, for callers that act for the team rather than as one of its users."""
     first, last = stats_period(query, time_zone=team.time_zone)
     _check_filters(session, team_id=team.id, query=query)
-    scope = Scope(
-        team_id=team.id,
-        first=first,
-        last=last,
-        project_id=query.project_id,
-        user_id=query.user_id,
-        channel=query.channel.value if query.channel else None,
+    totals, groups = _figures(
+        session, scope=_scope(team.id, first, last, query), view=query.view, group_by=query.group_by
     )
-    totals: CohortMetrics | ActivityMetrics
-    if query.view == StatsView.cohort:
-        totals, groups = _cohort(session, scope=scope, group_by=query.group_by)
-    else:
-        totals, groups = _activity(session, scope=scope, group_by=query.group_by)
+    previous = None
+    if query.compare == Comparison.previous:
+        before_first, before_last = previous_period(first, last)
+        before = _scope(team.id, before_first, before_last, query)
+        before_totals, _ = _figures(session, scope=before, view=query.view, group_by=None)
+        previous = PreviousPeriod(from_=before_first, to=before_last, totals=before_totals)
     return OutreachStats(
         view=query.view,
         from_=first,
@@ -84,7 +82,27 @@ def team_outreach_stats(session: Session, *, team: Team, query: StatsQuery) -> O
         group_by=query.group_by,
         totals=totals,
         groups=groups,
+        previous=previous,
     )
+
+
+def _scope(team_id: int, first: date, last: date, query: StatsQuery) -> Scope:
+    return Scope(
+        team_id=team_id,
+        first=first,
+        last=last,
+        project_id=query.project_id,
+        user_id=query.user_id,
+        channel=query.channel.value if query.channel else None,
+    )
+
+
+def _figures(
+    session: Session, *, scope: Scope, view: StatsView, group_by: GroupBy | None
+) -> tuple[CohortMetrics | ActivityMetrics, Groups]:
+    if view == StatsView.cohort:
+        return _cohort(session, scope=scope, group_by=group_by)
+    return _activity(session, scope=scope, group_by=group_by)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +132,12 @@ def stats_period(query: StatsQuery, *, time_zone: str) -> tuple[date, date]:
     if (last - first).days + 1 > MAX_PERIOD_DAYS:
         _invalid_period(named, f"the period can be at most {MAX_PERIOD_DAYS:,} days (3 years)")
     return first, last
+
+
+def previous_period(first: date, last: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `first` (both days included)."""
+    before_last = _days_before(first, 1)
+    return _days_before(before_last, (last - first).days), before_last
 
 
 def _days_before(day: date, days: int) -> date:

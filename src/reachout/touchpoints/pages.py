@@ -73,6 +73,10 @@ def activity_context(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
         "editable": {t.id for t in entries if can_change(user, t)},
+        # Only the section's Log Activity form uses it, not a page of older entries.
+        "reply_channel": None
+        if before_id is not None
+        else timeline.reply_channel(session, actor=user, candidate=candidate),
         "now": now(),
     }
 

@@ -128,6 +128,19 @@ def last_outreach(
     return [(row[0], row[1]) for row in session.execute(stmt)]
 
 
+def last_outreach_channel(session: Session, *, team_id: int, candidate_id: int) -> str | None:
+    """The channel of the candidate's latest live outreach (the timeline's order), if any."""
+    stmt = (
+        readable(team_id)
+        .with_only_columns(Touchpoint.channel)
+        .where(Touchpoint.candidate_id == candidate_id, Touchpoint.kind == Kind.outreach.value)
+        .order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc())
+        .limit(1)
+    )
+    channel: str | None = session.scalar(stmt)
+    return channel
+
+
 def latest_replies(
     session: Session, *, team_id: int, candidate_ids: Sequence[int]
 ) -> list[tuple[int, Any, str | None]]:

@@ -48,6 +48,14 @@ def candidate_timeline(
     return rows[:limit], len(rows) > limit
 
 
+def reply_channel(session: Session, *, actor: User, candidate: Candidate) -> str | None:
+    """The Type a reply to the candidate most likely came by: the channel of their latest
+    outreach (None before any)."""
+    return repository.last_outreach_channel(
+        session, team_id=actor.team_id, candidate_id=candidate.id
+    )
+
+
 def contact_summaries(
     session: Session, *, actor: User, candidate_ids: Sequence[int]
 ) -> dict[int, ContactSummary]:

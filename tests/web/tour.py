@@ -1,0 +1,123 @@
+"""A tour of every page of the web app, each in the state a user sees it: with its form or dialog
+open. The phone layout and the accessibility check walk the same tour.
+
+The data is long on purpose (a long name, email, LinkedIn URL, project name): whatever can
+widen a page does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+
+from reachout.db import Database
+from reachout.models import User
+from reachout.models.enums import Channel
+from tests.factories import World, make_candidate, make_project
+from tests.touchpoints.helpers import log
+
+LONG_NAME = "Maximiliana Featherstonehaugh-Wolstenholme"
+
+
+@dataclass(frozen=True)
+class Sights:
+    candidate_id: int
+    project_id: int
+
+
+@dataclass(frozen=True)
+class Stop:
+    name: str
+    path: str
+    signed_in: bool = True
+    # Opens what the page keeps closed (a form, a dialog), as a user would.
+    then: Callable[[Page], None] | None = None
+
+
+def seed(db: Database, world: World) -> Sights:
+    """Candidates with history, in a project, with stats to show for the last 30 days."""
+    with db.unit_of_work() as s:
+        long_one = make_candidate(
+            s,
+            team=world.team,
+            name=LONG_NAME,
+            emails=["maximiliana.featherstonehaugh-wolstenholme@interplanetary-logistics.example"],
+            phone="+44 20 7946 0958",
+            title="Principal Site Reliability Engineer",
+            company="Consolidated Interplanetary Logistics",
+            location="Kingston upon Thames, United Kingdom",
+            linkedin_url="https://www.linkedin.com/in/maximiliana-featherstonehaugh-wolstenholme",
+        )
+        others = [make_candidate(s, team=world.team, name=f"Person {i}") for i in range(3)]
+        project = make_project(
+            s,
+            team=world.team,
+            name="Senior Backend Engineer, Platform Infrastructure (EMEA)",
+            description="Distributed systems, on call one week in six, hybrid in London or Berlin.",
+            candidates=[long_one, *others],
+        )
+        recently = datetime.now(UTC) - timedelta(days=2)
+        admin, member = s.get(User, world.admin.id), s.get(User, world.member.id)
+        assert admin is not None and member is not None
+        log(s, admin, long_one.id, recently, channel=Channel.call)
+        log(s, member, others[0].id, recently + timedelta(hours=1), channel=Channel.text)
+        return Sights(candidate_id=long_one.id, project_id=project.id)
+
+
+def _open_log_activity(page: Page) -> None:
+    page.get_by_text("Log Activity", exact=True).click()
+    form = page.get_by_role("form", name="Log Activity")
+    form.get_by_label("Outreach/Reply").select_option(label="Reply")  # shows Reply Status too
+    expect(form.get_by_label("Reply Status")).to_be_visible()
+
+
+def _open_bulk_dialog(page: Page) -> None:
+    page.locator("[data-row-check]").first.check()
+    page.get_by_role("button", name="More").click()
+    page.get_by_role("menuitem", name="Log Outreach/Reply").click()
+    expect(page.get_by_role("dialog", name="Log Outreach/Reply")).to_be_visible()
+
+
+def _open(summary: str) -> Callable[[Page], None]:
+    def open_details(page: Page) -> None:
+        page.locator("summary", has_text=summary).click()
+        expect(page.locator("details[open] > summary", has_text=summary)).to_be_visible()
+
+    return open_details
+
+
+def _open_export_menu(page: Page) -> None:
+    page.get_by_role("button", name="Export").click()
+    expect(page.get_by_role("menuitem", name="Candidates (CSV)")).to_be_visible()
+
+
+def stops(sights: Sights) -> list[Stop]:
+    candidate, project = f"/candidates/{sights.candidate_id}", f"/projects/{sights.project_id}"
+    return [
+        Stop("sign-in", "/sign-in", signed_in=False),
+        Stop("404, signed out", "/no-such-page", signed_in=False),
+        Stop("candidates", "/candidates"),
+        Stop("candidates, Add candidate", "/candidates", then=_open("Add candidate")),
+        Stop("candidates, Export menu", "/candidates", then=_open_export_menu),
+        Stop("profile, Log Activity", candidate, then=_open_log_activity),
+        Stop("profile, Edit candidate", candidate, then=_open("Edit candidate")),
+        Stop("projects, New project", "/projects", then=_open("New project")),
+        Stop("project, bulk dialog", project, then=_open_bulk_dialog),
+        Stop("Outreach Stats", "/stats?group_by=user"),
+        Stop("settings", "/settings"),
+        Stop("import", "/candidates/import"),
+        Stop("404", "/candidates/999999999"),
+    ]
+
+
+def walk(signed_in: Page, signed_out: Page, sights: Sights) -> Iterator[tuple[Stop, Page]]:
+    """Goes to each stop (on the signed-in or the signed-out page) and opens what it opens."""
+    for stop in stops(sights):
+        page = signed_in if stop.signed_in else signed_out
+        page.goto(stop.path)
+        if stop.then is not None:
+            stop.then(page)
+        yield stop, page
