@@ -317,10 +317,19 @@ def test_an_email_wraps_before_its_at_not_inside_a_word(
     desk: Page, world: World, db: Database
 ) -> None:
     address = "alexandra.konstantin@partners.example.com"
-    desk.goto(f"/candidates/{_candidate(db, world, emails=[address])}")
-    email = desk.locator("dt", has_text="Email").locator("xpath=following-sibling::dd[1]")
-    lines = [line.strip() for line in email.evaluate(LINES)]
-    assert lines == ["alexandra.konstantin", "@partners.example.com"], lines
+    url = "https://www.linkedin.com/in/alexandrakonstantin"
+    desk.goto(f"/candidates/{_candidate(db, world, emails=[address], linkedin_url=url)}")
+
+    def lines(term: str) -> list[str]:
+        value = desk.locator("dt", has_text=term).locator("xpath=following-sibling::dd[1]")
+        return [line.strip() for line in value.evaluate(LINES)]
+
+    email = lines("Email")
+    assert email == ["alexandra.konstantin", "@partners.example.com"], email
+    # A long URL wraps after a slash.
+    linkedin = lines("LinkedIn")
+    assert len(linkedin) > 1 and "".join(linkedin) == url, linkedin
+    assert all(line.endswith("/") for line in linkedin[:-1]), linkedin
 
 
 def test_a_reply_defaults_to_the_channel_of_the_last_outreach(
