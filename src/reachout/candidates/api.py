@@ -4,7 +4,16 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
 from reachout.candidates import service
-from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
+from reachout.candidates.schemas import (
+    CandidateCreate,
+    CandidateRead,
+    CandidateSearch,
+    CandidateUpdate,
+    ContactedParam,
+    DayParam,
+    IdParam,
+    ReplyParam,
+)
 from reachout.idempotency import IDEMPOTENT
 from reachout.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRead
 from reachout.models import User
@@ -36,7 +45,7 @@ def list_candidates(
     q: str | None = Query(
         default=None, max_length=200, description="Part of a name, email, company or title"
     ),
-    project_id: int | None = Query(default=None, description="Only this project's candidates"),
+    project_id: IdParam = Query(default=None, description="Only this project's candidates"),
     email: str | None = Query(
         default=None,
         max_length=320,
@@ -47,22 +56,42 @@ def list_candidates(
         max_length=500,
         description="The candidate with this LinkedIn profile, in any spelling of its URL",
     ),
+    contacted: ContactedParam = Query(
+        default=None, description="yes: with a live outreach; no: never reached out to"
+    ),
+    reply: ReplyParam = Query(
+        default=None,
+        description="The latest reply: none (never replied), any, or its status",
+    ),
+    owner_id: IdParam = Query(
+        default=None, description="The team member credited with the latest outreach"
+    ),
+    contacted_from: DayParam = Query(
+        default=None,
+        description="Latest outreach on this day or later, YYYY-MM-DD in your team's time zone",
+    ),
+    contacted_to: DayParam = Query(
+        default=None,
+        description="Latest outreach on this day or earlier, YYYY-MM-DD in your team's time zone",
+    ),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
     user: User = Depends(current_user),
     session: Session = Depends(get_session),
 ) -> PageRead[CandidateRead]:
     """Your team's candidates, oldest first; every filter given applies."""
-    page = service.list_candidates(
-        session,
-        actor=user,
+    search = CandidateSearch(
         q=q,
         project_id=project_id,
         email=email,
         linkedin_url=linkedin_url,
-        limit=limit,
-        cursor=cursor,
+        contacted=contacted,
+        reply=reply,
+        owner_id=owner_id,
+        contacted_from=contacted_from,
+        contacted_to=contacted_to,
     )
+    page = service.list_candidates(session, actor=user, search=search, limit=limit, cursor=cursor)
     items = service.read_candidates(session, page.items)
     return PageRead[CandidateRead](items=items, next_cursor=page.next_cursor)
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from reachout.candidates.service import Search, list_candidates, matching_ids, require_candidates
+from reachout.candidates.schemas import CandidateSearch
+from reachout.candidates.service import list_candidates, matching_ids, require_candidates
 from reachout.kit.pagination import DEFAULT_LIMIT, Page
 from reachout.kit.sql import id_list
 from reachout.models import Candidate, Project, User
@@ -51,7 +52,7 @@ def remove_from_project(
 
 
 # Candidates chosen on a page: the ticked ones, or every one a search finds (select-all).
-Chosen = Sequence[int] | Search
+Chosen = Sequence[int] | CandidateSearch
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class MembershipChange:
 
 
 def _chosen_ids(session: Session, *, actor: User, chosen: Chosen) -> list[int]:
-    if isinstance(chosen, Search):
+    if isinstance(chosen, CandidateSearch):
         # One SELECT of ids, which then travel back as one parameter: the set is fixed once,
         # so what is added is exactly what the audit record lists.
         return matching_ids(session, actor=actor, search=chosen)
@@ -133,6 +134,5 @@ def list_project_candidates(
     cursor: str | None = None,
 ) -> Page[Candidate]:
     project = projects.get_project(session, actor=actor, project_id=project_id)
-    return list_candidates(
-        session, actor=actor, q=q, project_id=project.id, limit=limit, cursor=cursor
-    )
+    search = CandidateSearch(q=q, project_id=project.id)
+    return list_candidates(session, actor=actor, search=search, limit=limit, cursor=cursor)

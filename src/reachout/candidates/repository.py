@@ -70,6 +70,34 @@ def count(session: Session, stmt: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def name_key() -> ColumnElement[str]:
+    """What a list sorts names by: ignoring case (as the search matches them)."""
+    return func.lower(Candidate.name)
+
+
+def sorted_by(
+    stmt: Select[Candidate], key: ColumnElement[Any] | None, *, descending: bool
+) -> Select[Candidate]:
+    """`stmt` in the order of `key` (None: id order), those without a value last either way;
+    ties in id order, so that pages never overlap."""
+    if key is None:
+        return stmt.order_by(Candidate.id.desc() if descending else Candidate.id)
+    return stmt.order_by(key.is_(None), key.desc() if descending else key, Candidate.id)
+
+
+def page_and_total(
+    session: Session, stmt: Select[Candidate], *, offset: int, limit: int
+) -> tuple[list[Candidate], int | None]:
+    """A page of the ordered `stmt` and how many rows it selects in all, in one query (a
+    window count: the sorted orders compute their keys for every row once, not twice). An
+    empty page knows no total: None, unless it is the first."""
+    rows = session.execute(stmt.add_columns(func.count().over()).offset(offset).limit(limit))
+    page = [(candidate, total) for candidate, total in rows]
+    if not page:
+        return [], 0 if offset == 0 else None
+    return [candidate for candidate, _ in page], page[0][1]
+
+
 def ids_of(session: Session, stmt: Select[Any]) -> list[int]:
     """The ids of the candidates `stmt` selects, in order (one column, not whole rows)."""
     return list(session.scalars(stmt.with_only_columns(Candidate.id).order_by(Candidate.id)))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -14,7 +15,7 @@ from pydantic import (
 )
 
 from reachout.candidates.linkedin import profile_url
-from reachout.kit.types import DbId, Name, QueryId, no_nul
+from reachout.kit.types import Blank, DbId, Name, QueryDay, QueryId, no_nul
 from reachout.models import Candidate
 
 EMAILS_MAX = 20
@@ -129,13 +130,97 @@ class CandidateIds(BaseModel):
     )
 
 
+class Contacted(StrEnum):
+    yes = "yes"
+    no = "no"
+
+
+class ReplyFilter(StrEnum):
+    """The candidate's latest reply: none at all, any, or one with this status."""
+
+    none = "none"
+    any = "any"
+    interested = "interested"
+    not_interested = "not_interested"
+    later = "later"
+
+
+class CandidateSort(StrEnum):
+    """A list's order; `-` first is newest (or Z) first. Whoever has no value to sort by (never
+    contacted, never replied) comes last either way; ties go by id."""
+
+    added_asc = "added"
+    added_desc = "-added"
+    name_asc = "name"
+    name_desc = "-name"
+    last_contacted_asc = "last_contacted"
+    last_contacted_desc = "-last_contacted"
+    latest_reply_asc = "latest_reply"
+    latest_reply_desc = "-latest_reply"
+
+    @property
+    def key(self) -> str:
+        """What it sorts by: added, name, last_contacted or latest_reply."""
+        return self.value.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
+
+
+# Filters as a query string or a GET form sends them: blank is "no filter".
+QueryText = Annotated[str | None, Blank]
+ContactedParam = Annotated[Contacted | None, Blank]
+ReplyParam = Annotated[ReplyFilter | None, Blank]
+IdParam = Annotated[QueryId | None, Blank]
+DayParam = Annotated[QueryDay | None, Blank]
+
+
+class CandidateSearch(BaseModel):
+    """Which candidates a list shows, each filter optional: the API's query, the candidates
+    page's address, and what its select-all chooses. "Last contacted" is the candidate's latest
+    live outreach, its owner the team member credited with it; days are in the team's time
+    zone, both included. Checks that need the team (a project, a member) are the service's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: QueryText = None
+    project_id: IdParam = None
+    # Lookups by the values a candidate is unique by: blank is no address, a 422.
+    email: str | None = None
+    linkedin_url: str | None = None
+    contacted: ContactedParam = None
+    reply: ReplyParam = None
+    owner_id: IdParam = None
+    contacted_from: DayParam = None
+    contacted_to: DayParam = None
+
+
+MAX_PAGE = 10_000
+
+
+class CandidateListQuery(CandidateSearch):
+    """The candidates page's address: the search, the order and the page number."""
+
+    sort: CandidateSort = CandidateSort.added_asc
+    # Offset pages, capped: a page's cost grows with its number (and the sorted orders sort
+    # every candidate the search finds anyway).
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+
+    def search(self) -> CandidateSearch:
+        return CandidateSearch.model_validate(self.model_dump(include=set(SEARCH_FIELDS)))
+
+
+SEARCH_FIELDS = tuple(CandidateSearch.model_fields)
+
+
 class ChosenCandidates(BaseModel):
     """What a list page's Add to project or Remove sends: the ticked rows, or `all` (select-all)
-    with the search the list shows (`q`)."""
+    with the search the list shows (`search`: its address's query string)."""
 
     model_config = ConfigDict(extra="forbid")
 
     project_id: QueryId | None = None
     candidate_ids: list[QueryId] = Field(default=[], max_length=MEMBERSHIP_MAX)
     all: bool = False
-    q: Annotated[str, _text(200), AfterValidator(no_nul)] = ""
+    search: Annotated[str, _text(4000), AfterValidator(no_nul)] = ""

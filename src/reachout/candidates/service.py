@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
@@ -15,13 +14,22 @@ from sqlalchemy.orm import Session
 from reachout import audit
 from reachout.candidates import repository
 from reachout.candidates.linkedin import profile_url
-from reachout.candidates.schemas import CandidateCreate, CandidateRead, CandidateUpdate
+from reachout.candidates.schemas import (
+    CandidateCreate,
+    CandidateRead,
+    CandidateSearch,
+    CandidateUpdate,
+    Contacted,
+    ReplyFilter,
+)
 from reachout.errors import Conflict, FieldError, Invalid, NotFound
 from reachout.kit.pagination import DEFAULT_LIMIT, Page, paginate
 from reachout.kit.time import now
 from reachout.models import Candidate, CandidateEmail, User
 from reachout.projects import service as projects
 from reachout.touchpoints import service as touchpoints
+from reachout.touchpoints import timeline
+from reachout.users import service as users
 
 # Email addresses checked as the API's bodies check them, so a lookup's key is the stored key.
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
@@ -170,16 +178,6 @@ def get_candidate(session: Session, *, actor: User, candidate_id: int) -> Candid
     return require_candidate(session, team_id=actor.team_id, candidate_id=candidate_id)
 
 
-@dataclass(frozen=True)
-class Search:
-    """The filters of a candidates list, each optional; `matching` checks each one it applies."""
-
-    q: str | None = None
-    project_id: int | None = None
-    email: str | None = None
-    linkedin_url: str | None = None
-
-
 def lookup_email_key(value: str) -> str:
     """The key an address is stored under (`email_keys` of the validated address), for an
     address as someone typed it: case and surrounding spaces do not matter. Not an email
@@ -191,11 +189,12 @@ def lookup_email_key(value: str) -> str:
     return next(iter(email_keys([address])))
 
 
-def matching(session: Session, *, actor: User, search: Search) -> Select[Candidate]:
+def matching(session: Session, *, actor: User, search: CandidateSearch) -> Select[Candidate]:
     """The live candidates of the actor's team that pass every filter of `search`.
 
     `q` is part of a name, email, company or title; `email` and `linkedin_url` find a candidate
-    by the normalized value they are unique by. A malformed filter is a 422 on its field.
+    by the normalized value they are unique by; the others look at their last contact
+    (`_contact_filters`). A malformed filter is a 422 on its field.
     """
     stmt = repository.readable(actor.team_id)
     q = (search.q or "").strip()
@@ -213,6 +212,38 @@ def matching(session: Session, *, actor: User, search: Search) -> Select[Candida
         stmt = stmt.where(repository.with_email(actor.team_id, key))
     if search.linkedin_url is not None:
         stmt = stmt.where(repository.with_linkedin(linkedin_key(search.linkedin_url)))
+    return _contact_filters(session, actor=actor, stmt=stmt, search=search)
+
+
+def _contact_filters(
+    session: Session, *, actor: User, stmt: Select[Candidate], search: CandidateSearch
+) -> Select[Candidate]:
+    """Contacted or not, by whom and on which days (the latest live outreach), and the latest
+    live reply: each a column of the statement's candidates, computed in SQL."""
+    first, last = search.contacted_from, search.contacted_to
+    if first is not None and last is not None and first > last:
+        message = f"contacted_from {first} is after contacted_to {last}"
+        fields = ("contacted_from", "contacted_to")
+        raise Invalid(message, errors=[FieldError(message, field=f) for f in fields])
+    contact = timeline.last_contact_columns()
+    if search.contacted is not None:
+        contacted = contact.contacted_at.is_not(None)
+        stmt = stmt.where(contacted if search.contacted is Contacted.yes else ~contacted)
+    if search.reply is ReplyFilter.none:
+        stmt = stmt.where(contact.reply_id.is_(None))
+    elif search.reply is ReplyFilter.any:
+        stmt = stmt.where(contact.reply_id.is_not(None))
+    elif search.reply is not None:
+        stmt = stmt.where(contact.reply_status == search.reply.value)
+    if search.owner_id is not None:
+        users.require_team_user(
+            session, team_id=actor.team_id, user_id=search.owner_id, field="owner_id"
+        )
+        stmt = stmt.where(contact.owner_id == search.owner_id)
+    if first is not None:
+        stmt = stmt.where(contact.contacted_day >= first)
+    if last is not None:
+        stmt = stmt.where(contact.contacted_day <= last)
     return stmt
 
 
@@ -220,24 +251,20 @@ def list_candidates(
     session: Session,
     *,
     actor: User,
-    q: str | None = None,
-    project_id: int | None = None,
-    email: str | None = None,
-    linkedin_url: str | None = None,
+    search: CandidateSearch | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[Candidate]:
     """Live candidates of the actor's team in id order, filtered as `matching` says."""
-    search = Search(q=q, project_id=project_id, email=email, linkedin_url=linkedin_url)
-    stmt = matching(session, actor=actor, search=search)
+    stmt = matching(session, actor=actor, search=search or CandidateSearch())
     return paginate(session, stmt, id_column=Candidate.id, limit=limit, cursor=cursor)
 
 
-def count_matching(session: Session, *, actor: User, search: Search) -> int:
+def count_matching(session: Session, *, actor: User, search: CandidateSearch) -> int:
     return repository.count(session, matching(session, actor=actor, search=search))
 
 
-def matching_ids(session: Session, *, actor: User, search: Search) -> list[int]:
+def matching_ids(session: Session, *, actor: User, search: CandidateSearch) -> list[int]:
     """The ids of every candidate the search finds, in order (a list's select-all)."""
     return repository.ids_of(session, matching(session, actor=actor, search=search))
 

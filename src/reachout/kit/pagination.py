@@ -1,4 +1,5 @@
-"""Cursor pagination over an increasing id: `?limit=&cursor=`, answering `{items, next_cursor}`."""
+"""Cursor pagination over an increasing id (or a (time, id) position): `?limit=&cursor=`,
+answering `{items, next_cursor}`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -13,6 +15,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reachout.errors import Invalid
+from reachout.kit.time import as_utc, bounded_utc
 from reachout.kit.types import MAX_ID
 
 T = TypeVar("T")
@@ -47,6 +50,26 @@ def decode_cursor(cursor: str | None) -> int | None:
         if not isinstance(after, int) or not 0 <= after <= MAX_ID:
             raise ValueError
         return after
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Invalid.on("cursor", "is not a cursor this API gave out") from exc
+
+
+def encode_position(at: datetime, row_id: int) -> str:
+    """A cursor after a row of a list in (time, id) order (a history's order)."""
+    payload = {"at": as_utc(at).isoformat(), "id": row_id}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded))
+        at, row_id = bounded_utc(datetime.fromisoformat(payload["at"])), payload["id"]
+        if not isinstance(row_id, int) or not 0 <= row_id <= MAX_ID:
+            raise ValueError
+        return at, row_id
     except (ValueError, KeyError, TypeError) as exc:
         raise Invalid.on("cursor", "is not a cursor this API gave out") from exc
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, Strict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
 from reachout.errors import Invalid
 from reachout.kit.time import bounded_day, bounded_utc
@@ -26,6 +27,27 @@ StrictInt = Annotated[int, Strict()]
 Instant = Annotated[datetime, AfterValidator(bounded_utc)]
 # Every calendar day the product accepts, within the same years.
 Day = Annotated[date, AfterValidator(bounded_day)]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    # Only YYYY-MM-DD: pydantic alone would also read a number as a Unix time.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+# A day in a query string or a form: YYYY-MM-DD only, within the years the product stores.
+QueryDay = Annotated[date, BeforeValidator(_iso_day), AfterValidator(bounded_day)]
+
+
+def blank_is_none(value: Any) -> Any:
+    """A GET form sends every field: `?owner_id=&reply=` means "no filter"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Blank = BeforeValidator(blank_is_none)
 
 
 def is_db_id(value: int) -> bool:

@@ -10,11 +10,15 @@ from reachout.models import Batch, Touchpoint, User
 from reachout.models.enums import Channel, Kind
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
-from reachout.touchpoints import bulk, service
+from reachout.touchpoints import bulk, followups, service
 from reachout.touchpoints.schemas import (
+    FOLLOW_UP_DAYS,
+    LATER_DAYS,
     BatchRead,
     BulkCreate,
     BulkResult,
+    FollowUpDays,
+    FollowUpRead,
     TouchpointCreate,
     TouchpointRead,
     TouchpointUpdate,
@@ -130,3 +134,28 @@ def undo_batch(
 ) -> Batch:
     """Undo a bulk action: delete every touchpoint it wrote."""
     return bulk.undo_batch(session, actor=user, batch_id=batch_id)
+
+
+@router.get("/follow-ups", response_model=PageRead[FollowUpRead], tags=["follow-ups"])
+def follow_ups(
+    days: FollowUpDays = Query(
+        default=FOLLOW_UP_DAYS,
+        description="Due when your latest outreach to a candidate is this many days old "
+        "(days in your team's time zone) and they have not replied since",
+    ),
+    later_days: FollowUpDays = Query(
+        default=LATER_DAYS,
+        description="Due when their latest reply, “Follow up later”, is this many days old "
+        "and nobody has reached out since",
+    ),
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+    user: User = Depends(current_user),
+    session: Session = Depends(get_session),
+) -> PageRead[FollowUpRead]:
+    """Your follow-ups due today, oldest first: your outreach with no reply since, and the
+    replies marked “Follow up later” whose time has come (by default after 14 days)."""
+    page = followups.follow_ups_due(
+        session, actor=user, days=days, later_days=later_days, limit=limit, cursor=cursor
+    )
+    return PageRead[FollowUpRead](items=list(page.items), next_cursor=page.next_cursor)

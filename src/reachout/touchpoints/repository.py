@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Row,
+    ScalarSelect,
     Select,
     Table,
     and_,
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from reachout.kit.sql import lock_team_row
 from reachout.kit.types import is_db_id
-from reachout.models import Batch, Candidate, Touchpoint
+from reachout.models import Batch, Candidate, CandidateEmail, Touchpoint
 from reachout.models.base import UTCDateTime
-from reachout.models.enums import DesignationMode, Kind
+from reachout.models.enums import DesignationMode, Kind, ReplyStatus
 from reachout.projection.designations import designation_of_new_outreach
 
 
@@ -111,23 +112,6 @@ def timeline(
     return list(session.scalars(stmt))
 
 
-def last_outreach(
-    session: Session, *, team_id: int, candidate_ids: Sequence[int]
-) -> list[tuple[int, Any]]:
-    """(candidate id, when) of each of these candidates' latest live outreach."""
-    stmt = (
-        select(Touchpoint.candidate_id, func.max(Touchpoint.occurred_at))
-        .where(
-            Touchpoint.team_id == team_id,
-            Touchpoint.candidate_id.in_(candidate_ids),
-            Touchpoint.deleted_at.is_(None),
-            Touchpoint.kind == Kind.outreach.value,
-        )
-        .group_by(Touchpoint.candidate_id)
-    )
-    return [(row[0], row[1]) for row in session.execute(stmt)]
-
-
 def last_outreach_channel(session: Session, *, team_id: int, candidate_id: int) -> str | None:
     """The channel of the candidate's latest live outreach (the timeline's order), if any."""
     stmt = (
@@ -141,28 +125,99 @@ def last_outreach_channel(session: Session, *, team_id: int, candidate_id: int) 
     return channel
 
 
-def latest_replies(
+def latest_of_candidate(column: Any, *, kind: Kind | None = None) -> ScalarSelect[Any]:
+    """`column` of the latest live touchpoint (of `kind`; None: of any kind) of the candidate
+    that the enclosing statement is at, in the history's order.
+
+    Correlated with `Candidate.id` of a statement that starts from the team's live candidates
+    (`candidates.repository.readable`, or a team's candidates as below): their touchpoints are
+    all the team's. One walk back along ix_touchpoint_candidate_live per candidate. No team_id
+    term here: with one, SQLite's planner (which has no statistics) walks the team's whole
+    history along ix_touchpoint_team_occurred for every candidate instead.
+    """
+    stmt = select(column).where(
+        Touchpoint.candidate_id == Candidate.id, Touchpoint.deleted_at.is_(None)
+    )
+    if kind is not None:
+        stmt = stmt.where(Touchpoint.kind == kind.value)
+    latest = stmt.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(1)
+    return latest.correlate(Candidate).scalar_subquery()
+
+
+def _team_candidates(team_id: int) -> ColumnElement[bool]:
+    return and_(Candidate.team_id == team_id, Candidate.deleted_at.is_(None))
+
+
+def last_contacts(
     session: Session, *, team_id: int, candidate_ids: Sequence[int]
-) -> list[tuple[int, Any, str | None]]:
-    """(candidate id, when, reply status) of each of these candidates' latest live reply."""
-    order = func.row_number().over(
-        partition_by=Touchpoint.candidate_id,
-        order_by=(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()),
+) -> Sequence[Row[int, Any, Any, str | None]]:
+    """(candidate id, last outreach at, latest reply at, its status) of each of these
+    candidates (a page of a list)."""
+    stmt = select(
+        Candidate.id,
+        latest_of_candidate(Touchpoint.occurred_at, kind=Kind.outreach),
+        latest_of_candidate(Touchpoint.occurred_at, kind=Kind.reply),
+        latest_of_candidate(Touchpoint.reply_status, kind=Kind.reply),
+    ).where(_team_candidates(team_id), Candidate.id.in_(candidate_ids))
+    return session.execute(stmt).all()
+
+
+def due_follow_ups(
+    session: Session,
+    *,
+    team_id: int,
+    user_id: int,
+    outreach_by: date,
+    later_by: date,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """The team's candidates with a follow-up due from `user_id`, oldest first (by their latest
+    touchpoint, then its id), after the position `after` (its time and id).
+
+    Due: the candidate's latest live touchpoint is an outreach credited to the user on
+    `outreach_by` or before (no reply since); or it is a reply marked "later" on `later_by` or
+    before (no outreach since), and the user is credited with the candidate's latest outreach
+    (with none: with the reply). Days are the touchpoints' `local_day`, the team's calendar.
+    Each row: `candidate_id`, `name`, `primary_email`, the latest touchpoint's `kind`, `at`,
+    `touch_id` and `day`, and the latest outreach's `outreach_at` and `outreach_channel`.
+    """
+    kind = latest_of_candidate(Touchpoint.kind)
+    day = latest_of_candidate(Touchpoint.local_day)
+    credited = latest_of_candidate(Touchpoint.user_id)
+    owner = func.coalesce(latest_of_candidate(Touchpoint.user_id, kind=Kind.outreach), credited)
+    no_reply = and_(kind == Kind.outreach.value, credited == user_id, day <= outreach_by)
+    later = and_(
+        kind == Kind.reply.value,
+        latest_of_candidate(Touchpoint.reply_status) == ReplyStatus.later.value,
+        day <= later_by,
+        owner == user_id,
     )
-    replies = (
-        select(Touchpoint.candidate_id, Touchpoint.occurred_at, Touchpoint.reply_status, order)
-        .where(
-            Touchpoint.team_id == team_id,
-            Touchpoint.candidate_id.in_(candidate_ids),
-            Touchpoint.deleted_at.is_(None),
-            Touchpoint.kind == Kind.reply.value,
-        )
-        .subquery()
+    at, touch_id = latest_of_candidate(Touchpoint.occurred_at), latest_of_candidate(Touchpoint.id)
+    primary_email = (
+        select(CandidateEmail.email)
+        .where(CandidateEmail.candidate_id == Candidate.id)
+        .order_by(CandidateEmail.position)
+        .limit(1)
+        .correlate(Candidate)
+        .scalar_subquery()
     )
-    latest = select(replies.c.candidate_id, replies.c.occurred_at, replies.c.reply_status).where(
-        replies.c[3] == 1
-    )
-    return [(row[0], row[1], row[2]) for row in session.execute(latest)]
+    at_label, touch_id_label = at.label("at"), touch_id.label("touch_id")
+    stmt = select(
+        Candidate.id.label("candidate_id"),
+        Candidate.name,
+        primary_email.label("primary_email"),
+        kind.label("kind"),
+        at_label,
+        touch_id_label,
+        day.label("day"),
+        latest_of_candidate(Touchpoint.occurred_at, kind=Kind.outreach).label("outreach_at"),
+        latest_of_candidate(Touchpoint.channel, kind=Kind.outreach).label("outreach_channel"),
+    ).where(_team_candidates(team_id), or_(no_reply, later))
+    if after is not None:
+        after_at, after_id = after
+        stmt = stmt.where(or_(at > after_at, and_(at == after_at, touch_id > after_id)))
+    return session.execute(stmt.order_by(at_label, touch_id_label).limit(limit)).all()
 
 
 def insert_for_each(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -150,3 +151,32 @@ class BatchRead(BaseModel):
     created_by_id: int
     created_at: datetime
     undone_at: datetime | None
+
+
+class FollowUpReason(StrEnum):
+    no_reply = "no_reply"
+    later = "later"
+
+
+# Follow-ups due (touchpoints.followups): an outreach with no reply since becomes due after
+# this many days; a reply marked "Follow up later" after this many.
+FOLLOW_UP_DAYS = 3
+LATER_DAYS = 14
+FOLLOW_UP_DAYS_MAX = 3650
+FollowUpDays = Annotated[int, Field(ge=0, le=FOLLOW_UP_DAYS_MAX)]
+
+
+class FollowUpRead(BaseModel):
+    """A candidate to contact again: your outreach got no reply, or their "later" has come."""
+
+    candidate_id: int
+    name: str
+    primary_email: str | None
+    reason: FollowUpReason = Field(
+        description="no_reply: your latest outreach, no reply since; later: their latest reply "
+        "is “Follow up later”, no outreach since"
+    )
+    last_outreach_at: datetime | None = Field(description="Null for an inbound reply")
+    last_outreach_channel: Channel | None
+    replied_at: datetime | None = Field(description="When they said “later” (reason later)")
+    due_since: date = Field(description="The day it became due, in your team's time zone")

@@ -5,17 +5,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import ScalarSelect
 from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
 from reachout.kit.time import as_utc
 from reachout.models import Candidate, Touchpoint, User
+from reachout.models.enums import Kind
 from reachout.touchpoints import repository
 
 # Entries shown at once; "Show older activity" loads the next ones. A long history (a thousand
 # entries) then costs the profile no more than a short one.
 TIMELINE_PAGE = 100
+
+
+@dataclass(frozen=True)
+class LastContactColumns:
+    """A candidate's last contact as columns of a statement over the team's live candidates
+    (correlated with its `Candidate.id`), to filter and sort a list by in SQL: the latest live
+    outreach (when, its day in the team's time zone, who is credited with it) and the latest
+    live reply (its id, when, its status)."""
+
+    contacted_at: ScalarSelect[Any]
+    contacted_day: ScalarSelect[Any]
+    owner_id: ScalarSelect[Any]
+    reply_id: ScalarSelect[Any]
+    replied_at: ScalarSelect[Any]
+    reply_status: ScalarSelect[Any]
+
+
+def last_contact_columns() -> LastContactColumns:
+    latest = repository.latest_of_candidate
+    outreach, reply = Kind.outreach, Kind.reply
+    return LastContactColumns(
+        contacted_at=latest(Touchpoint.occurred_at, kind=outreach),
+        contacted_day=latest(Touchpoint.local_day, kind=outreach),
+        owner_id=latest(Touchpoint.user_id, kind=outreach),
+        reply_id=latest(Touchpoint.id, kind=reply),
+        replied_at=latest(Touchpoint.occurred_at, kind=reply),
+        reply_status=latest(Touchpoint.reply_status, kind=reply),
+    )
 
 
 @dataclass
@@ -63,16 +94,11 @@ def contact_summaries(
     out = {candidate_id: ContactSummary() for candidate_id in candidate_ids}
     if not candidate_ids:
         return out
-    team_id = actor.team_id
-    for candidate_id, at in repository.last_outreach(
-        session, team_id=team_id, candidate_ids=candidate_ids
-    ):
-        out[candidate_id].last_contacted = _aware(at)
-    for candidate_id, at, status in repository.latest_replies(
-        session, team_id=team_id, candidate_ids=candidate_ids
-    ):
-        out[candidate_id].replied_at = _aware(at)
-        out[candidate_id].reply_status = status
+    rows = repository.last_contacts(session, team_id=actor.team_id, candidate_ids=candidate_ids)
+    for candidate_id, contacted_at, replied_at, status in rows:
+        out[candidate_id] = ContactSummary(
+            last_contacted=_aware(contacted_at), replied_at=_aware(replied_at), reply_status=status
+        )
     return out
 
 
