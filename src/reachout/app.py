@@ -26,6 +26,7 @@ from reachout.stats import pages as stats_pages
 from reachout.teams import api as teams_api
 from reachout.teams import pages as teams_pages
 from reachout.touchpoints import api as touchpoints_api
+from reachout.touchpoints import followups_pages
 from reachout.touchpoints import pages as touchpoints_pages
 from reachout.transfer import export_api, export_pages, import_api, import_pages
 from reachout.users import api as users_api
@@ -76,6 +77,7 @@ def pages_router() -> APIRouter:
         profile,
         projects_pages,
         touchpoints_pages,
+        followups_pages,
         stats_pages,
     ):
         root.include_router(pages.router)

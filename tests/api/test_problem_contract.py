@@ -49,6 +49,13 @@ BAD_QUERY: dict[str, dict[str, str]] = {
     "dry_run": {"dry_run": "maybe"},
     "skip_invalid": {"skip_invalid": "maybe"},
     "mapping": {"mapping": "[1]"},
+    "contacted": {"contacted": "maybe"},
+    "reply": {"reply": "sometimes"},
+    "owner_id": {"owner_id": "x"},
+    "contacted_from": {"contacted_from": "2026-02-30"},
+    "contacted_to": {"contacted_to": "yesterday"},
+    "days": {"days": "-1"},
+    "later_days": {"later_days": "x"},
 }
 FREE_TEXT = frozenset({"q"})
 

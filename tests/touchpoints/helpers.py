@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reachout.models import Touchpoint, User
-from reachout.models.enums import Channel, DesignationChoice, Kind
+from reachout.models.enums import Channel, DesignationChoice, Kind, ReplyStatus
 from reachout.touchpoints import service
 from reachout.touchpoints.schemas import TouchpointCreate
 
@@ -22,12 +22,14 @@ def log(
     designation: DesignationChoice | None = None,
     kind: Kind = Kind.outreach,
     channel: Channel = Channel.inmail,
+    reply_status: ReplyStatus | None = None,
 ) -> Touchpoint:
     data = TouchpointCreate(
         candidate_id=candidate_id,
         kind=kind,
         channel=channel,
         designation=designation,
+        reply_status=reply_status,
         occurred_at=at,
     )
     return service.log_touchpoint(session, actor=actor, data=data)

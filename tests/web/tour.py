@@ -94,6 +94,12 @@ def _open_export_menu(page: Page) -> None:
     expect(page.get_by_role("menuitem", name="Candidates (CSV)")).to_be_visible()
 
 
+def _open_shortcuts(page: Page) -> None:
+    page.locator("h1").click()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
 def stops(sights: Sights) -> list[Stop]:
     candidate, project = f"/candidates/{sights.candidate_id}", f"/projects/{sights.project_id}"
     return [
@@ -102,6 +108,10 @@ def stops(sights: Sights) -> list[Stop]:
         Stop("candidates", "/candidates"),
         Stop("candidates, Add candidate", "/candidates", then=_open("Add candidate")),
         Stop("candidates, Export menu", "/candidates", then=_open_export_menu),
+        Stop("candidates, filtered and sorted", "/candidates?contacted=yes&sort=-last_contacted"),
+        Stop("keyboard shortcuts", "/candidates", then=_open_shortcuts),
+        # The seed's outreach is two days old: due after one day.
+        Stop("Follow-ups", "/follow-ups?days=1"),
         Stop("profile, Log Activity", candidate, then=_open_log_activity),
         Stop("profile, Edit candidate", candidate, then=_open("Edit candidate")),
         Stop("projects, New project", "/projects", then=_open("New project")),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.orm import Session
 
@@ -45,7 +47,7 @@ def list_candidates(
     q: str | None = Query(
         default=None, max_length=200, description="Part of a name, email, company or title"
     ),
-    project_id: IdParam = Query(default=None, description="Only this project's candidates"),
+    project_id: Annotated[IdParam, Query(description="Only this project's candidates")] = None,
     email: str | None = Query(
         default=None,
         max_length=320,
@@ -56,24 +58,29 @@ def list_candidates(
         max_length=500,
         description="The candidate with this LinkedIn profile, in any spelling of its URL",
     ),
-    contacted: ContactedParam = Query(
-        default=None, description="yes: with a live outreach; no: never reached out to"
-    ),
-    reply: ReplyParam = Query(
-        default=None,
-        description="The latest reply: none (never replied), any, or its status",
-    ),
-    owner_id: IdParam = Query(
-        default=None, description="The team member credited with the latest outreach"
-    ),
-    contacted_from: DayParam = Query(
-        default=None,
-        description="Latest outreach on this day or later, YYYY-MM-DD in your team's time zone",
-    ),
-    contacted_to: DayParam = Query(
-        default=None,
-        description="Latest outreach on this day or earlier, YYYY-MM-DD in your team's time zone",
-    ),
+    contacted: Annotated[
+        ContactedParam,
+        Query(description="yes: with a live outreach; no: never reached out to"),
+    ] = None,
+    reply: Annotated[
+        ReplyParam,
+        Query(description="The latest reply: none (never replied), any, or its status"),
+    ] = None,
+    owner_id: Annotated[
+        IdParam, Query(description="The team member credited with the latest outreach")
+    ] = None,
+    contacted_from: Annotated[
+        DayParam,
+        Query(
+            description="Latest outreach on this day or later (YYYY-MM-DD, your team's time zone)"
+        ),
+    ] = None,
+    contacted_to: Annotated[
+        DayParam,
+        Query(
+            description="Latest outreach on this day or before (YYYY-MM-DD, your team's time zone)"
+        ),
+    ] = None,
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
     user: User = Depends(current_user),

@@ -171,6 +171,8 @@ def _list_page(
 ) -> Response:
     form = form or ListForm.of("")
     context = {**_list_context(session, user, form), "view": form.values, "nav": "candidates"}
+    # The filters (and order) set: their box starts open when any is.
+    context["filters_on"] = sum(1 for name in LIST_FIELDS[1:-1] if form.values[name])
     context.update(extra)
     if "filter_errors" in context:
         status = 422

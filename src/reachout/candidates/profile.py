@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -131,11 +131,12 @@ def render_profile(
 def profile(
     request: Request,
     candidate_id: int,
+    log: bool = Query(default=False, description="Open Log Activity (from Follow-ups)"),
     user: User = Depends(page_user),
     session: Session = Depends(get_session),
 ) -> Response:
     candidate = service.get_candidate(session, actor=user, candidate_id=candidate_id)
-    return render_profile(request, session, user, candidate)
+    return render_profile(request, session, user, candidate, open=log)
 
 
 @router.get("/candidates/{candidate_id:int}/activity")

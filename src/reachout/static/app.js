@@ -250,6 +250,58 @@
   window.addEventListener("resize", markScrollingTables);
   document.addEventListener("htmx:afterSettle", markScrollingTables);
 
+  // --- Keyboard shortcuts (issue 17) -----------------------------------------------------
+  // "/" goes to the page's search box, "l" opens Log Activity on a profile, "?" lists the
+  // shortcuts (the dialog in base.html); Escape closes dialogs (<dialog> does it itself) and
+  // menus. Keys typed in a field are the field's, and a modifier key means another shortcut.
+  function typingIn(target) {
+    return !!(target && target.closest &&
+      target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])"));
+  }
+
+  function openLogActivity() {
+    var details = document.querySelector("details.log-activity");
+    if (!details) return false;
+    details.open = true;
+    var first = details.querySelector("select, input:not([type=hidden]), textarea");
+    if (first) first.focus();
+    return true;
+  }
+
+  function openShortcuts(opener) {
+    var dialog = document.getElementById("shortcuts-dialog");
+    if (!dialog || dialog.open) return;
+    dialog.returnFocusTo = opener || document.activeElement;
+    dialog.showModal();
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typingIn(e.target)) return;
+    if (document.querySelector("dialog[open]")) return; // the dialog has the keys
+    if (e.key === "/") {
+      var box = document.querySelector("[data-search-box], main input[type=search]");
+      if (!box) return;
+      e.preventDefault();
+      box.focus();
+      box.select();
+    } else if (e.key === "l") {
+      if (openLogActivity()) e.preventDefault();
+    } else if (e.key === "?") {
+      e.preventDefault();
+      openShortcuts(null);
+    }
+  });
+
+  document.addEventListener("click", function (e) {
+    var opener = e.target.closest ? e.target.closest("[data-open-shortcuts]") : null;
+    if (opener) openShortcuts(opener);
+  });
+
+  // Follow-ups links to a profile with ?log=1: Log Activity is open, its first field focused.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (/[?&]log=(1|true)(&|$)/.test(window.location.search)) openLogActivity();
+  });
+
   function wire(root) {
     wireActivityFields(root);
     wireSelection(root);

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
@@ -138,16 +140,20 @@ def undo_batch(
 
 @router.get("/follow-ups", response_model=PageRead[FollowUpRead], tags=["follow-ups"])
 def follow_ups(
-    days: FollowUpDays = Query(
-        default=FOLLOW_UP_DAYS,
-        description="Due when your latest outreach to a candidate is this many days old "
-        "(days in your team's time zone) and they have not replied since",
-    ),
-    later_days: FollowUpDays = Query(
-        default=LATER_DAYS,
-        description="Due when their latest reply, “Follow up later”, is this many days old "
-        "and nobody has reached out since",
-    ),
+    days: Annotated[
+        FollowUpDays,
+        Query(
+            description="Due when your latest outreach to a candidate is this many days old "
+            "(days in your team's time zone) and they have not replied since"
+        ),
+    ] = FOLLOW_UP_DAYS,
+    later_days: Annotated[
+        FollowUpDays,
+        Query(
+            description="Due when their latest reply, “Follow up later”, is this many days old "
+            "and nobody has reached out since"
+        ),
+    ] = LATER_DAYS,
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
     user: User = Depends(current_user),

@@ -180,3 +180,10 @@ class FollowUpRead(BaseModel):
     last_outreach_channel: Channel | None
     replied_at: datetime | None = Field(description="When they said “later” (reason later)")
     due_since: date = Field(description="The day it became due, in your team's time zone")
+
+
+class FollowUpQuery(BaseModel):
+    """What the Follow-ups page is asked for (the API takes the same two parameters)."""
+
+    days: FollowUpDays = FOLLOW_UP_DAYS
+    later_days: FollowUpDays = LATER_DAYS
