@@ -13,7 +13,7 @@ from sqlalchemy import select
 from reachout.db import Database
 from reachout.models import Touchpoint, User
 from reachout.models.enums import Channel, Kind, ReplyStatus
-from tests.factories import World, make_candidate
+from tests.factories import World, make_candidate, make_project
 from tests.touchpoints.helpers import log
 
 
@@ -36,6 +36,7 @@ def test_filters_and_order_are_kept_in_the_address(page: Page, world: World, db:
             log(s, who, candidate.id, now - timedelta(days=days))
             log(s, who, candidate.id, now - timedelta(days=days - 1), **later)  # type: ignore[arg-type]
         make_candidate(s, team=world.team, name="Never contacted")
+        make_project(s, team=world.team, name="Shortlist")
     page.goto("/candidates")
     expect(page.locator("#result-count")).to_have_text("4 candidates")
     page.get_by_text("Filters and sort").click()
@@ -51,6 +52,11 @@ def test_filters_and_order_are_kept_in_the_address(page: Page, world: World, db:
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query) == view)
     page.reload()
     _expect_rows(page, ["Ada", "Grace"])
+    # Select-all is every candidate the search and the filters find.
+    page.get_by_label("Select all 2 candidates matching the filters").check()
+    page.get_by_label("Project", exact=True).select_option(label="Shortlist")
+    page.get_by_role("button", name="Add to project").click()
+    expect(page.locator("#membership-result")).to_have_text("Added 2 candidates to Shortlist.")
     expect(page.get_by_label("Latest reply")).to_have_value("later")
     expect(page.get_by_label("Sort")).to_have_value("-last_contacted")
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("Last contacted")
@@ -63,7 +69,7 @@ def test_filters_and_order_are_kept_in_the_address(page: Page, world: World, db:
     _expect_rows(page, ["Grace", "Ada"])
     page.goto("/candidates?contacted_from=2026-02-30")
     expect(page.get_by_role("alert")).to_contain_text(
-        "Last contacted from: Input should be a valid date"
+        "Last contacted from: 2026-02-30 is not a day of the calendar"
     )
 
 

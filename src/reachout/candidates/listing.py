@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from reachout.candidates import repository, service
-from reachout.candidates.schemas import CandidateListQuery, CandidateSort
+from reachout.candidates.schemas import CandidateListQuery, CandidateSearch, CandidateSort
 from reachout.models import Candidate, User
 from reachout.touchpoints import timeline
 
@@ -46,16 +46,20 @@ def _sort_key(sort: CandidateSort) -> ColumnElement[Any] | None:
 def list_page(
     session: Session, *, actor: User, query: CandidateListQuery, size: int = PAGE_SIZE
 ) -> ListPage:
-    """The page `query` asks for of the candidates its search finds, in its order."""
-    stmt = service.matching(session, actor=actor, search=query.search())
+    """The page `query` asks for of the candidates its search finds, in its order; past the
+    last page (the list shrank since the link was made), the last page."""
+    search = query.search()
+    stmt = service.matching(session, actor=actor, search=search)
     ordered = repository.sorted_by(stmt, _sort_key(query.sort), descending=query.sort.descending)
-    items, total = repository.page_and_total(
-        session, ordered, offset=(query.page - 1) * size, limit=size
-    )
-    if total is None:
-        # Past the last page (the list shrank since the link was made): show the last one.
-        total = repository.count(session, stmt)
-        last = ListPage([], total, 1, size).pages
-        items, _ = repository.page_and_total(session, ordered, offset=(last - 1) * size, limit=size)
-        return ListPage(items, total, last, size)
-    return ListPage(items, total, query.page, size)
+    if search != CandidateSearch():
+        # One pass filters, counts and pages: a filter costs a computation per candidate (a
+        # search's LIKEs, a last contact), which a count apart would make twice.
+        offset = (query.page - 1) * size
+        items, total = repository.page_and_total(session, ordered, offset=offset, limit=size)
+        if total is not None:
+            return ListPage(items, total, query.page, size)
+    # The whole team: a count apart is cheaper (a window count holds every row to the end).
+    total = repository.count(session, stmt)
+    number = min(query.page, ListPage([], total, 1, size).pages)
+    items = repository.page_of(session, ordered, offset=(number - 1) * size, limit=size)
+    return ListPage(items, total, number, size)

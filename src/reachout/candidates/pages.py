@@ -62,6 +62,18 @@ FILTER_LABELS = {
     "page": "Page",
 }
 
+# The orders the list offers, as the Sort control names them.
+SORTS = {
+    "added": "Added, oldest first",
+    "-added": "Added, newest first",
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+    "-last_contacted": "Last contacted, newest first",
+    "last_contacted": "Last contacted, oldest first",
+    "-latest_reply": "Latest reply, newest first",
+    "latest_reply": "Latest reply, oldest first",
+}
+
 
 def rows_context(session: Session, user: User, candidates: Sequence[Candidate]) -> dict[str, Any]:
     """What the lists show of each of these candidates: their last contact, their projects."""
@@ -187,19 +199,6 @@ def _list_page(
     context["owner_choices"] = [(u.id, u.name) for u in users.list_users(session, actor=user)]
     context["SORTS"] = SORTS
     return render(request, "candidates/list.html", context, user=user, status=status)
-
-
-# The orders the list offers, as the Sort control names them.
-SORTS = {
-    "added": "Added, oldest first",
-    "-added": "Added, newest first",
-    "name": "Name, A to Z",
-    "-name": "Name, Z to A",
-    "-last_contacted": "Last contacted, newest first",
-    "last_contacted": "Last contacted, oldest first",
-    "-latest_reply": "Latest reply, newest first",
-    "latest_reply": "Latest reply, oldest first",
-}
 
 
 @router.get("/candidates")

@@ -85,12 +85,18 @@ def sorted_by(
     return stmt.order_by(key.is_(None), key.desc() if descending else key, Candidate.id)
 
 
+def page_of(
+    session: Session, stmt: Select[Candidate], *, offset: int, limit: int
+) -> list[Candidate]:
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
 def page_and_total(
     session: Session, stmt: Select[Candidate], *, offset: int, limit: int
 ) -> tuple[list[Candidate], int | None]:
     """A page of the ordered `stmt` and how many rows it selects in all, in one query (a
-    window count: the sorted orders compute their keys for every row once, not twice). An
-    empty page knows no total: None, unless it is the first."""
+    window count): for filters that cost a computation per candidate, which a count apart
+    would run a second time. An empty page knows no total: None, unless it is the first."""
     rows = session.execute(stmt.add_columns(func.count().over()).offset(offset).limit(limit))
     page = [(candidate, total) for candidate, total in rows]
     if not page:

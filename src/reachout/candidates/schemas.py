@@ -195,6 +195,18 @@ class CandidateSearch(BaseModel):
     contacted_from: DayParam = None
     contacted_to: DayParam = None
 
+    @property
+    def on_last_contact(self) -> bool:
+        """Whether a filter looks at the candidates' last contact (computed for each)."""
+        contact = (
+            self.contacted,
+            self.reply,
+            self.owner_id,
+            self.contacted_from,
+            self.contacted_to,
+        )
+        return any(value is not None for value in contact)
+
 
 MAX_PAGE = 10_000
 

@@ -33,9 +33,14 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _iso_day(value: Any) -> Any:
     # Only YYYY-MM-DD: pydantic alone would also read a number as a Unix time.
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+    if not isinstance(value, str):
+        return value
+    if not _ISO_DAY.fullmatch(value):
         raise ValueError("must be a date, YYYY-MM-DD")
-    return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
 
 
 # A day in a query string or a form: YYYY-MM-DD only, within the years the product stores.
