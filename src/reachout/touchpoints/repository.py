@@ -113,13 +113,12 @@ def timeline(
 
 
 def last_outreach_channel(session: Session, *, team_id: int, candidate_id: int) -> str | None:
-    """The channel of the candidate's latest live outreach (the timeline's order), if any."""
-    stmt = (
-        readable(team_id)
-        .with_only_columns(Touchpoint.channel)
-        .where(Touchpoint.candidate_id == candidate_id, Touchpoint.kind == Kind.outreach.value)
-        .order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc())
-        .limit(1)
+    """The channel of the candidate's latest live outreach (the timeline's order), if any.
+
+    Read from the team's candidate with `latest_of_candidate` (one walk back along the
+    candidate's history); a touchpoint query with a team_id term would walk the team's."""
+    stmt = select(latest_of_candidate(Touchpoint.channel, kind=Kind.outreach)).where(
+        _team_candidates(team_id), Candidate.id == candidate_id
     )
     channel: str | None = session.scalar(stmt)
     return channel
