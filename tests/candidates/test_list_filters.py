@@ -128,6 +128,8 @@ def test_each_sort(session: Session, team: Team, sort: str, expected: list[str])
 def test_each_filter_and_combinations(
     session: Session, team: Team, query: dict[str, Any], expected: list[str]
 ) -> None:
+    # A copy: the parameters are shared by the runs on each database.
+    query = dict(query)
     if "owner" in query:
         query["owner_id"] = getattr(team, query.pop("owner")).id
     if query.pop("project", False):
