@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from reachout import problems, routing
+from reachout import extension, problems, routing
 from reachout.candidates import api as candidates_api
 from reachout.candidates import membership_api, profile
 from reachout.candidates import pages as candidates_pages
@@ -68,6 +68,7 @@ def pages_router() -> APIRouter:
     root = APIRouter(include_in_schema=False)
     for pages in (
         users_pages,
+        extension,
         teams_pages,
         # Before the candidates' own pages: /candidates/import and /candidates/export are not
         # a candidate's id.

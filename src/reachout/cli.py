@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import pydantic
@@ -25,6 +26,7 @@ from reachout import __version__, migrate
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.errors import ReachoutError
+from reachout.extension import ZIP_NAME, pack
 from reachout.instance import ensure_secret_key
 from reachout.kit.security import new_password
 from reachout.models.enums import Role
@@ -294,6 +296,27 @@ def token_create(
 # --- stats -----------------------------------------------------------------------------------
 
 register_stats(app, database=_database)
+
+
+# --- extension -------------------------------------------------------------------------------
+
+extension_app = typer.Typer(help="The browser extension.", no_args_is_help=True)
+app.add_typer(extension_app, name="extension")
+
+
+@extension_app.command("pack")
+def extension_pack(
+    output: Annotated[
+        Path, typer.Option(help="Where to write the zip.", dir_okay=False, writable=True)
+    ] = Path(ZIP_NAME),
+) -> None:
+    """Zip the browser extension (extension/) for Load unpacked, as Settings offers it."""
+    data = pack()
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise ReachoutError(f"{output}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {output} ({len(data):,} bytes).")
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ def render_settings(
         "members": service.list_users(session, actor=user, active_only=True),
         "time_zones": sorted(time_zone_names()),
         "roles": list(Role),
+        # What the browser extension's options ask for (Get the browser extension).
+        "server_url": str(request.base_url).rstrip("/"),
         **context,
     }
     return render(request, "settings.html", full, user=user, status=status)
