@@ -85,7 +85,7 @@ async function candidateView(candidate) {
   ]);
   const newestFirst = touchpoints
     .slice()
-    .sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : b.id - a.id));
+    .sort((a, b) => Date.parse(b.occurred_at) - Date.parse(a.occurred_at) || b.id - a.id);
   const lastOutreach = newestFirst.find((t) => t.kind === "outreach");
   const lastReply = newestFirst.find((t) => t.kind === "reply");
   const names = new Map(allProjects.map((p) => [p.id, p.name]));

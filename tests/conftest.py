@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import Playwright, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -175,6 +176,14 @@ def live_server(database: Database) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright driver for every browser test of the process (tests/web, tests/extension):
+    a second sync driver cannot start while one runs."""
+    with sync_playwright() as p:
+        yield p
 
 
 @pytest.fixture

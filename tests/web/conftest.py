@@ -20,7 +20,6 @@ from playwright.sync_api import (
     Playwright,
     StorageState,
     ViewportSize,
-    sync_playwright,
 )
 from sqlalchemy import inspect, select
 
@@ -48,12 +47,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
 
 
 @pytest.fixture(scope="session")
