@@ -79,7 +79,13 @@ document.getElementById("test").addEventListener("click", async () => {
   if (await saveSettings()) testConnection();
 });
 
+// The saved settings fill the form, but never over what the user has typed meanwhile; the form
+// says when they are in (data-loaded).
+for (const input of [serverInput, tokenInput]) {
+  input.addEventListener("input", () => { input.dataset.edited = "true"; });
+}
 chrome.storage.local.get(["serverUrl", "token"]).then(({ serverUrl = "", token = "" }) => {
-  serverInput.value = serverUrl;
-  tokenInput.value = token;
+  if (!serverInput.dataset.edited) serverInput.value = serverUrl;
+  if (!tokenInput.dataset.edited) tokenInput.value = token;
+  form.dataset.loaded = "true";
 });

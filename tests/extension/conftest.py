@@ -123,6 +123,9 @@ class Browser:
     def options(self) -> Page:
         page = self.context.new_page()
         page.goto(f"chrome-extension://{self.extension_id}/options.html")
+        # The saved settings are read in asynchronously: typed before, a value could be
+        # replaced by them (the page keeps typed values, but wait for a settled form).
+        page.locator("form#options[data-loaded]").wait_for()
         return page
 
     def configure(self, server_url: str, token: str) -> Page:
