@@ -25,6 +25,7 @@ from reachout.config import Settings
 from reachout.db import Database, write_rows
 from reachout.kit.sql import reserve_ids
 from reachout.models import User
+from reachout.synthetic.people import CANDIDATE_COLUMNS, EMAIL_COLUMNS
 from reachout.transfer.candidate_import import import_candidates
 
 
@@ -61,19 +62,7 @@ def main(mode: str, path: str, team_id: int, admin_id: int) -> dict[str, float]:
                 write_rows(
                     session,
                     "candidate",
-                    [
-                        "id",
-                        "team_id",
-                        "name",
-                        "phone",
-                        "linkedin_url",
-                        "linkedin_key",
-                        "title",
-                        "company",
-                        "location",
-                        "created_at",
-                        "updated_at",
-                    ],
+                    CANDIDATE_COLUMNS,
                     [
                         (
                             i,
@@ -94,7 +83,7 @@ def main(mode: str, path: str, team_id: int, admin_id: int) -> dict[str, float]:
                 write_rows(
                     session,
                     "candidate_email",
-                    ["candidate_id", "team_id", "email", "email_key", "position"],
+                    EMAIL_COLUMNS,
                     [(i, team_id, r[1], r[1].lower(), 0) for i, r in zip(ids, rows, strict=True)],
                 )
             seconds = time.perf_counter() - started

@@ -29,6 +29,18 @@ T = TypeVar("T")
 SHOWN_ERRORS = 20
 
 
+# The options both imports take.
+TeamName = Annotated[str, typer.Option(help="The team's name.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would happen; write nothing.")]
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="Import the valid rows and report the others.")
+]
+ActingUser = Annotated[
+    str | None,
+    typer.Option(help="The member the import is recorded as (default: the first admin)."),
+]
+
+
 class HistoryFormat(StrEnum):
     gem = "gem"
 
@@ -46,21 +58,13 @@ def register(
     @group.command("candidates")
     def candidates(
         file: Annotated[Path, typer.Argument(metavar="FILE", help="A CSV file with a header row.")],
-        team: Annotated[str, typer.Option(help="The team's name.")],
+        team: TeamName,
         project: Annotated[
             str | None, typer.Option(help="Add every row's candidate to this project.")
         ] = None,
-        dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="Say what would happen; write nothing.")
-        ] = False,
-        skip_invalid: Annotated[
-            bool,
-            typer.Option("--skip-invalid", help="Import the valid rows and report the others."),
-        ] = False,
-        user: Annotated[
-            str | None,
-            typer.Option(help="The member the import is recorded as (default: the first admin)."),
-        ] = None,
+        dry_run: DryRun = False,
+        skip_invalid: SkipInvalid = False,
+        user: ActingUser = None,
     ) -> None:
         """Import candidates from CSV (SPEC §7): matched by email or LinkedIn URL, all or none."""
         data = _read(file)
@@ -97,19 +101,11 @@ def register(
     @group.command("touchpoints")
     def touchpoints(
         file: Annotated[Path, typer.Argument(metavar="FILE", help="Gem's event_log export.")],
-        team: Annotated[str, typer.Option(help="The team's name.")],
+        team: TeamName,
         format: Annotated[HistoryFormat, typer.Option(help="The file's format.")],
-        dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="Say what would happen; write nothing.")
-        ] = False,
-        skip_invalid: Annotated[
-            bool,
-            typer.Option("--skip-invalid", help="Import the valid rows and report the others."),
-        ] = False,
-        user: Annotated[
-            str | None,
-            typer.Option(help="The member the import is recorded as (default: the first admin)."),
-        ] = None,
+        dry_run: DryRun = False,
+        skip_invalid: SkipInvalid = False,
+        user: ActingUser = None,
     ) -> None:
         """Import touchpoint history; rows the team has already are not written again."""
         data = _read(file)
