@@ -6,6 +6,7 @@ from reachout.models.base import Base
 from reachout.models.candidate import Candidate, CandidateEmail
 from reachout.models.idempotency import IdempotencyRecord
 from reachout.models.project import Project, ProjectCandidate
+from reachout.models.sequence import Enrollment, Sequence, SequenceSend, SequenceStage, SequenceTask
 from reachout.models.signin import SignInFailure
 from reachout.models.team import InstanceSetting, Team
 from reachout.models.thread import Thread
@@ -21,10 +22,15 @@ __all__ = [
     "Batch",
     "Candidate",
     "CandidateEmail",
+    "Enrollment",
     "IdempotencyRecord",
     "InstanceSetting",
     "Project",
     "ProjectCandidate",
+    "Sequence",
+    "SequenceSend",
+    "SequenceStage",
+    "SequenceTask",
     "SignInFailure",
     "StoredSession",
     "Team",

@@ -48,3 +48,4 @@ class Source(StrEnum):
     manual = "manual"
     sequence = "sequence"
     import_ = "import"
+    mailbox = "mailbox"

@@ -78,4 +78,7 @@ class Touchpoint(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     batch_id: Mapped[int | None] = mapped_column(nullable=True)
     source: Mapped[str] = mapped_column(String(16), default="manual")
+    # The sequence and its stage (1-based) that made it (SPEC §9); null outside sequences.
+    sequence_id: Mapped[int | None] = mapped_column(nullable=True)
+    sequence_stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

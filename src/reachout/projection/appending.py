@@ -44,6 +44,7 @@ from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Kind
 from reachout.projection.activity import add_counts, add_statement, counts_of
 from reachout.projection.designations import designation_after
+from reachout.projection.enrollments import stop_replied
 from reachout.projection.threads import NO_STATUS
 
 
@@ -142,6 +143,13 @@ def write(session: Session, touchpoint: Touchpoint, end: HistoryEnd, *, actor: U
     process CPU of its own. SQLite runs in process, so there the statements go one at a time,
     and the id comes from the INSERT.
     """
+    _write(session, touchpoint, end, actor=actor)
+    if touchpoint.kind == Kind.reply.value:
+        # The stop rule of sequences (SPEC §9), in the reply's transaction.
+        stop_replied(session, candidate_ids=[touchpoint.candidate_id])
+
+
+def _write(session: Session, touchpoint: Touchpoint, end: HistoryEnd, *, actor: User) -> None:
     if end.next_id is None:
         touchpoint.id = (
             session.connection().execute(_touchpoint_insert(), _columns(touchpoint)).scalar_one()

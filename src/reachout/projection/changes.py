@@ -22,6 +22,7 @@ from reachout.models import Candidate, Team, Touchpoint
 from reachout.models.enums import Kind
 from reachout.projection.activity import ActivityChange, rebuild_activity
 from reachout.projection.designations import resolve_auto_designations
+from reachout.projection.enrollments import stop_replied
 from reachout.projection.threads import (
     append_to_threads,
     only_appended,
@@ -105,6 +106,9 @@ def history_change(
     else:
         _resolve(session, team=team, candidate_ids=candidate_ids, since=since)
         rebuild_threads(session, team_id=team.id, candidate_ids=candidate_ids, since=since)
+    if deleted is None or logged is not None:
+        # A reply logged or moved stops the enrollments it answers (SPEC §9).
+        stop_replied(session, candidate_ids=candidate_ids)
     activity.apply(session)
 
 
