@@ -21,6 +21,8 @@ from reachout.db import Database
 from reachout.kit.body_limit import BodyLimit
 from reachout.projects import api as projects_api
 from reachout.projects import pages as projects_pages
+from reachout.sequences import api as sequences_api
+from reachout.sequences import worker as sequences_worker
 from reachout.stats import api as stats_api
 from reachout.stats import pages as stats_pages
 from reachout.teams import api as teams_api
@@ -57,6 +59,7 @@ def api_router() -> APIRouter:
         stats_api,
         import_api,
         export_api,
+        sequences_api,
         users_api,
         teams_api,
     ):
@@ -94,7 +97,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(load_secret_key, app, app.state.db)
     except SQLAlchemyError as exc:
         log.warning("session secret not loaded at start-up: %s", exc)
+    worker = None
+    if app.state.settings.run_worker:
+        # `reachout serve` without --no-worker: this process sends sequences' mail too.
+        thread, worker = sequences_worker.start_in_thread(app.state.db, app.state.settings)
     yield
+    if worker is not None:
+        worker.stop.set()
+        await run_in_threadpool(thread.join, sequences_worker.STOP_SECONDS)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:

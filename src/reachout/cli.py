@@ -7,6 +7,8 @@ reported by `main()` as one `error: ...` line on stderr and a non-zero exit, nev
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,8 +159,16 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Fill an empty database with a demo team first.")
     ] = False,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Do not send sequences' email from the server processes (run `reachout worker`).",
+        ),
+    ] = False,
 ) -> None:
-    """Apply pending migrations, then serve the web app and the API."""
+    """Apply pending migrations, then serve the web app and the API (and, unless --no-worker,
+    send sequences' email from each server process)."""
     with _database(require_schema=False) as db:
         before, after = migrate.upgrade(db.engine)
         if before != after:
@@ -170,9 +180,40 @@ def serve(
     base = f"http://{_url_host(host)}:{port}"
     typer.echo(f"Reachout is starting on {base} (API docs: {base}/api/docs)")
     sys.stdout.flush()
+    if not no_worker:
+        # Read by each server process's app (Settings.run_worker).
+        os.environ["REACHOUT_RUN_WORKER"] = "true"
     # An import string and a factory, so that each worker process builds its own app (and its
     # own database pool) from the same REACHOUT_* environment.
     uvicorn.run("reachout.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit.")] = False,
+) -> None:
+    """Send sequences' due email until stopped (SIGTERM or Ctrl-C); run any number of them."""
+    # Imported here: only this command needs the worker and its SMTP client.
+    from reachout.sequences.worker import Worker
+
+    with _database() as db:
+        settings = db.settings
+        try:
+            runner = Worker(db, settings)
+        except ValueError as error:
+            _fail(str(error))
+        if runner.mailer is None:
+            stderr.print("REACHOUT_SMTP_URL is not set: no email can be sent.")
+        if once:
+            handled = runner.run_once()
+            typer.echo(f"{handled} due sends handled.")
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: runner.stop.set())
+        typer.echo(f"Worker {runner.name} is sending due email (stop with SIGTERM or Ctrl-C).")
+        sys.stdout.flush()
+        runner.run()
+        typer.echo(f"Worker stopped after {runner.sent} sends.")
 
 
 def _load_demo(db: Database) -> None:

@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     # The largest file an import reads (CSV of candidates or of history), in bytes: 100,000
     # candidates with every field filled are about 20 MB.
     max_import_bytes: int = Field(default=50_000_000, ge=1)
+    # Where sequences send mail (SPEC §9): smtp://[user:password@]host:port (plain;
+    # ?starttls=true upgrades it) or smtps://... (implicit TLS). Unset: no email is sent, and
+    # the Sequences page says so; manual stages still become tasks.
+    smtp_url: str | None = None
+    # Seconds an SMTP conversation may wait on the server; a worker stops within this (and
+    # the polling interval) of SIGTERM.
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # `reachout serve` sets it (unless --no-worker): the app runs a sequences worker in a
+    # thread of its process, so the one-command default sends mail.
+    run_worker: bool = False
+    # How often an idle worker looks for due sends: a due email leaves within this.
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
 
 
 # A signed-in web session ends this long after sign-in, however much it is used (its cookie's

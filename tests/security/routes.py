@@ -93,6 +93,9 @@ REQUESTS: dict[str, Extras] = {
         "form": {"email": "grace@example.com", "password": "a long password"}
     },
     "POST /settings/team": lambda h: {"form": {"time_zone": "Europe/Paris"}},
+    "POST /settings/sending-hours": lambda h: {
+        "form": {"days": "mon", "start": "08:00", "end": "18:00", "daily_send_cap": "200"}
+    },
     # The password it has: changed, and still the one the tests sign in with.
     "POST /settings/password": lambda h: {
         "form": {"current_password": PASSWORD, "new_password": PASSWORD}

@@ -11,6 +11,7 @@ from reachout.models import Touchpoint, User
 from reachout.models.enums import Channel, DesignationChoice, Kind, ReplyStatus
 from reachout.touchpoints import service
 from reachout.touchpoints.schemas import TouchpointCreate
+from reachout.touchpoints.service import SequenceStep
 
 
 def log(
@@ -23,6 +24,8 @@ def log(
     kind: Kind = Kind.outreach,
     channel: Channel = Channel.inmail,
     reply_status: ReplyStatus | None = None,
+    step: SequenceStep | None = None,
+    project_id: int | None = None,
 ) -> Touchpoint:
     data = TouchpointCreate(
         candidate_id=candidate_id,
@@ -31,8 +34,9 @@ def log(
         designation=designation,
         reply_status=reply_status,
         occurred_at=at,
+        project_id=project_id,
     )
-    return service.log_touchpoint(session, actor=actor, data=data)
+    return service.log_touchpoint(session, actor=actor, data=data, step=step)
 
 
 def designations(session: Session, candidate_id: int) -> dict[int, str | None]:

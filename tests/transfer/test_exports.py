@@ -175,6 +175,8 @@ def test_csv_has_reachouts_columns_with_injection_quoting(db: Database, history:
         "on_behalf_of_user_email": "",
         "source": "manual",
         "batch_id": "",
+        "sequence_id": "",
+        "sequence_stage": "",
         "created_at": "",
     }
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", first["created_at"])

@@ -7,12 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base
 
-# The project_key of touchpoints logged without a project (ids start at 1).
+# The project_key of touchpoints logged without a project (ids start at 1), and the
+# sequence_key and stage_key of touchpoints made outside sequences.
 NO_PROJECT_KEY = 0
+NO_SEQUENCE_KEY = 0
+NO_STAGE_KEY = 0
 
 
 class ActivityDay(Base):
-    """What a team did on one day, per channel, user and project: the activity view's counts.
+    """What a team did on one day, per channel, user, project and sequence stage: the activity
+    view's counts.
 
     A derived table, like `thread`: `reachout.projection` adds the change in counts of every
     write to the touchpoint ledger in the same transaction, so the activity view sums a few rows
@@ -31,6 +35,9 @@ class ActivityDay(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True)
     # The project id, or NO_PROJECT_KEY: a primary key column cannot be null.
     project_key: Mapped[int] = mapped_column(primary_key=True)
+    # The sequence id and its stage (SPEC §9), or NO_SEQUENCE_KEY and NO_STAGE_KEY.
+    sequence_key: Mapped[int] = mapped_column(primary_key=True)
+    stage_key: Mapped[int] = mapped_column(primary_key=True)
     outreach: Mapped[int] = mapped_column(Integer)
     initial: Mapped[int] = mapped_column(Integer)
     follow_up: Mapped[int] = mapped_column(Integer)

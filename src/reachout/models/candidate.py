@@ -50,3 +50,5 @@ class CandidateEmail(Base):
     email_key: Mapped[str] = mapped_column(String(320))
     # 0 is the primary address.
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # When mail to it bounced (SPEC §10): sequences no longer send to it.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

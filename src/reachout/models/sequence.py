@@ -81,6 +81,15 @@ class Enrollment(Base):
         ),
         # What the stop rules and enrollment check read: a candidate's open enrollments.
         Index("ix_enrollment_candidate_status", "candidate_id", "status"),
+        # A candidate is in at most one sequence at a time (SPEC §9 `already_active`): two
+        # enrollments racing for one candidate cannot both commit.
+        Index(
+            "uq_enrollment_open_candidate",
+            "candidate_id",
+            unique=True,
+            postgresql_where=text("status IN ('active', 'paused')"),
+            sqlite_where=text("status IN ('active', 'paused')"),
+        ),
         Index("ix_enrollment_sequence_status", "sequence_id", "status"),
     )
 
@@ -126,7 +135,8 @@ class SequenceSend(Base):
         CheckConstraint(
             "status IN ('sending', 'sent', 'retrying', 'failed', 'unknown')", name="status"
         ),
-        Index("ix_sequence_send_sender_sent", "sender_user_id", "sent_at"),
+        # The per-sender daily cap counts a sender's sends of one day.
+        Index("ix_sequence_send_sender_claimed", "sender_user_id", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -61,6 +61,10 @@ class Thread(Base):
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int] = mapped_column()
     project_id: Mapped[int | None] = mapped_column(nullable=True)
+    # The sequence and stage that made the initial (SPEC §9), null outside sequences. Not in
+    # COHORT_KEY: only the views by sequence read them, and every other one keeps its index.
+    sequence_id: Mapped[int | None] = mapped_column(nullable=True)
+    sequence_stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
     follow_ups: Mapped[int] = mapped_column(Integer)
     # Outreach touchpoints (the initial included) before the first reply; all of them if none.
     outreach_before_reply: Mapped[int] = mapped_column(Integer)

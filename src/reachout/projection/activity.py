@@ -3,9 +3,9 @@
 A change to some candidates' histories at `since` or later (a log, an edit, a delete, a bulk,
 an undo, the auto designations it re-resolves) can only change the counts of those candidates'
 touchpoints at `since` or later. `ActivityChange` counts them per cell (day, channel, user,
-project) before the change and again after it, and adds the difference to activity_day: one
-upsert of the cells that moved, in primary key order, so concurrent writers lock shared rows in
-the same order. A log "now" reads nothing before, and adds 1 to one cell.
+project, sequence stage) before the change and again after it, and adds the difference to
+activity_day: one upsert of the cells that moved, in primary key order, so concurrent writers
+lock shared rows in the same order. A log "now" reads nothing before, and adds 1 to one cell.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from reachout.kit.sql import dialect_of, in_id_list, upsert
 from reachout.models import ActivityDay, Touchpoint
-from reachout.models.activity import NO_PROJECT_KEY
+from reachout.models.activity import NO_PROJECT_KEY, NO_SEQUENCE_KEY, NO_STAGE_KEY
 from reachout.models.enums import Designation, Kind, ReplyStatus
 
-# A cell of activity_day, and its counts in COUNTS order.
-Cell = tuple[Any, str, int, int]
+# A cell of activity_day (its KEY), and its counts in COUNTS order.
+Cell = tuple[Any, ...]
 Counts = tuple[int, ...]
 
-KEY = ("local_day", "channel", "user_id", "project_key")
+KEY = ("local_day", "channel", "user_id", "project_key", "sequence_key", "stage_key")
 COUNTS = (
     "outreach",
     "initial",
@@ -71,6 +71,8 @@ def _cells_of(*where: ColumnElement[bool]) -> Any:
         tp.channel,
         tp.user_id,
         func.coalesce(tp.project_id, NO_PROJECT_KEY),
+        func.coalesce(tp.sequence_id, NO_SEQUENCE_KEY),
+        func.coalesce(tp.sequence_stage, NO_STAGE_KEY),
     )
     return select(*key, *_counted()).where(*where, tp.deleted_at.is_(None)).group_by(*key)
 
@@ -101,7 +103,8 @@ class ActivityChange:
         ]
         if self.since is not None:
             where.append(tp.occurred_at >= self.since)
-        return {tuple(row[1:5]): tuple(row[5:]) for row in session.execute(_cells_of(*where))}
+        cells = session.execute(_cells_of(*where))
+        return {tuple(row[1 : 1 + len(KEY)]): tuple(row[1 + len(KEY) :]) for row in cells}
 
     def apply(self, session: Session) -> None:
         """Count again (the change is made and flushed) and add the difference."""

@@ -39,7 +39,7 @@ from sqlalchemy.sql.dml import Insert
 from reachout import audit
 from reachout.kit.sql import dialect_of, drawn_id, micros_between, prefixed_binds
 from reachout.models import Candidate, Team, Thread, Touchpoint, User
-from reachout.models.activity import NO_PROJECT_KEY
+from reachout.models.activity import NO_PROJECT_KEY, NO_SEQUENCE_KEY, NO_STAGE_KEY
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Kind
 from reachout.projection.activity import add_counts, add_statement, counts_of
@@ -186,6 +186,8 @@ def _cell(tp: Touchpoint) -> dict[str, Any]:
         "channel": tp.channel,
         "user_id": tp.user_id,
         "project_key": tp.project_id or NO_PROJECT_KEY,
+        "sequence_key": tp.sequence_id or NO_SEQUENCE_KEY,
+        "stage_key": tp.sequence_stage or NO_STAGE_KEY,
     }
     return key | counts_of(tp.kind, tp.designation, tp.reply_status)
 
@@ -240,6 +242,8 @@ def _thread_change(tp: Touchpoint, end: HistoryEnd) -> tuple[str, dict[str, Any]
             "channel": tp.channel,
             "user_id": tp.user_id,
             "project_id": tp.project_id,
+            "sequence_id": tp.sequence_id,
+            "sequence_stage": tp.sequence_stage,
         }
     if end.latest_thread_id is None:
         return None  # A follow-up or a reply before any thread belongs to none.
@@ -261,7 +265,10 @@ def _thread_statement(change: str) -> Insert | Update:
 @cache
 def _start_thread() -> Insert:
     th = _table(Thread)
-    names = "id team_id candidate_id started_at start_day start_week channel user_id project_id"
+    names = (
+        "id team_id candidate_id started_at start_day start_week channel user_id project_id"
+        " sequence_id sequence_stage"
+    )
     return insert(th).values(
         {name: bindparam(name) for name in names.split()}
         | {"follow_ups": 0, "outreach_before_reply": 1}

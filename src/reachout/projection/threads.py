@@ -119,6 +119,8 @@ def _threads_of(source: Any) -> Any:
             tp.channel,
             tp.user_id,
             tp.project_id,
+            tp.sequence_id,
+            tp.sequence_stage,
             tp.reply_status,
             seq.label("seq"),
         )
@@ -160,6 +162,8 @@ def _threads_of(source: Any) -> Any:
         "channel": of_initial(n.channel),
         "user_id": of_initial(n.user_id),
         "project_id": of_initial(n.project_id),
+        "sequence_id": of_initial(n.sequence_id),
+        "sequence_stage": of_initial(n.sequence_stage),
         "follow_ups": func.sum(case((outreach, 1), else_=0)) - 1,
         # n.replies_so_far counts replies up to each row, so 0 on an outreach row means "before
         # the first reply".
@@ -291,6 +295,8 @@ def append_to_threads(
         "channel": tp.channel,
         "user_id": tp.user_id,
         "project_id": tp.project_id,
+        "sequence_id": tp.sequence_id,
+        "sequence_stage": tp.sequence_stage,
         "follow_ups": literal(0),
         "outreach_before_reply": literal(1),
     }

@@ -23,13 +23,13 @@ from sqlalchemy import ColumnElement, Select, String, case, cast, distinct, func
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reachout.models import ActivityDay, Thread
-from reachout.models.activity import NO_PROJECT_KEY
+from reachout.models.activity import NO_PROJECT_KEY, NO_SEQUENCE_KEY
 from reachout.models.enums import ReplyStatus
 from reachout.stats.schemas import GroupBy
 
-# A group's key as the database gives it: a channel, a user or project id (None: no project),
-# a date (day or week).
-Key = str | int | date | None
+# A group's key as the database gives it: a channel, a user, project or sequence id (None: no
+# project, no sequence), a date (day or week), a (sequence id, stage) pair.
+Key = str | int | date | tuple[int, int] | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Scope:
     project_id: int | None = None
     user_id: int | None = None
     channel: str | None = None
+    sequence_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,18 +54,26 @@ class _Derived:
     project: InstrumentedAttribute[Any]
     user: InstrumentedAttribute[Any]
     channel: InstrumentedAttribute[Any]
+    sequence: InstrumentedAttribute[Any]
 
 
 THREADS = _Derived(
-    Thread.team_id, Thread.start_day, Thread.project_id, Thread.user_id, Thread.channel
+    Thread.team_id,
+    Thread.start_day,
+    Thread.project_id,
+    Thread.user_id,
+    Thread.channel,
+    Thread.sequence_id,
 )
-# A project's activity is under its id; NO_PROJECT_KEY (never an id) under no project.
+# A project's activity is under its id, a sequence's under its id; NO_PROJECT_KEY and
+# NO_SEQUENCE_KEY (never ids) under none.
 ACTIVITY = _Derived(
     ActivityDay.team_id,
     ActivityDay.local_day,
     ActivityDay.project_key,
     ActivityDay.user_id,
     ActivityDay.channel,
+    ActivityDay.sequence_key,
 )
 
 
@@ -80,6 +89,7 @@ def readable(source: _Derived, scope: Scope, *columns: Any) -> Select[Any]:
         (source.project, scope.project_id),
         (source.user, scope.user_id),
         (source.channel, scope.channel),
+        (source.sequence, scope.sequence_id),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -133,17 +143,25 @@ _COHORT_COUNTS: list[ColumnElement[Any]] = [
 ]
 
 
-def _thread_key(group_by: GroupBy) -> ColumnElement[Any]:
-    keys: dict[GroupBy, ColumnElement[Any]] = {
-        GroupBy.channel: Thread.channel,  # type: ignore[dict-item]
-        GroupBy.user: Thread.user_id,  # type: ignore[dict-item]
-        GroupBy.project: Thread.project_id,  # type: ignore[dict-item]
-        GroupBy.day: Thread.start_day,  # type: ignore[dict-item]
+def _thread_key(group_by: GroupBy) -> tuple[Any, ...]:
+    """The thread columns a grouping's key is made of."""
+    keys: dict[GroupBy, tuple[Any, ...]] = {
+        GroupBy.channel: (Thread.channel,),
+        GroupBy.user: (Thread.user_id,),
+        GroupBy.project: (Thread.project_id,),
+        GroupBy.day: (Thread.start_day,),
         # Weeks are grouped in SQL (distinct candidates cannot be added up from days), on the
         # Monday each thread stores, so that no row computes it while the query runs.
-        GroupBy.week: Thread.start_week,  # type: ignore[dict-item]
+        GroupBy.week: (Thread.start_week,),
+        GroupBy.sequence: (Thread.sequence_id,),
+        GroupBy.sequence_stage: (Thread.sequence_id, Thread.sequence_stage),
     }
     return keys[group_by]
+
+
+def _pair(sequence_id: int | None, stage: int | None) -> Key:
+    """A sequence_stage key: (sequence id, stage), or None outside sequences."""
+    return None if not sequence_id else (sequence_id, stage or 0)
 
 
 def _counts_of(row: Sequence[Any]) -> CohortCounts:
@@ -170,8 +188,11 @@ def cohort_counts(
     if group_by in (None, GroupBy.stage):
         return _counts_of(session.execute(readable(THREADS, scope, *_COHORT_COUNTS)).one()), {}
     key = _thread_key(group_by)
-    rows = session.execute(readable(THREADS, scope, key, *_COHORT_COUNTS).group_by(key))
-    groups = {row[0]: _counts_of(row[1:]) for row in rows}
+    rows = session.execute(readable(THREADS, scope, *key, *_COHORT_COUNTS).group_by(*key))
+    if group_by == GroupBy.sequence_stage:
+        groups = {_pair(row[0], row[1]): _counts_of(row[2:]) for row in rows}
+    else:
+        groups = {row[0]: _counts_of(row[1:]) for row in rows}
     totals = CohortCounts.total_of(groups.values())
     distinct_candidates = readable(THREADS, scope, func.count(distinct(Thread.candidate_id)))
     totals.candidates = session.scalar(distinct_candidates) or 0
@@ -225,21 +246,37 @@ class ActivityCounts:
 _ACTIVITY_NAMES = [f.name for f in fields(ActivityCounts)]
 
 
-def _activity_key(group_by: GroupBy | None) -> ColumnElement[Any]:
+def _activity_key(group_by: GroupBy | None) -> tuple[Any, ...]:
+    """The activity_day columns a grouping's key is made of."""
     a = ActivityDay
-    keys: dict[GroupBy | None, Any] = {
-        GroupBy.channel: a.channel,
-        GroupBy.user: a.user_id,
-        GroupBy.project: a.project_key,
+    keys: dict[GroupBy | None, tuple[Any, ...]] = {
+        GroupBy.channel: (a.channel,),
+        GroupBy.user: (a.user_id,),
+        GroupBy.project: (a.project_key,),
         # Days are read in the table's order, which lets SQLite aggregate as it reads instead
         # of sorting first; weeks and the totals are added up here from the days.
-        None: a.local_day,
-        GroupBy.day: a.local_day,
-        GroupBy.week: a.local_day,
+        None: (a.local_day,),
+        GroupBy.day: (a.local_day,),
+        GroupBy.week: (a.local_day,),
+        GroupBy.sequence: (a.sequence_key,),
+        GroupBy.sequence_stage: (a.sequence_key, a.stage_key),
     }
     if group_by not in keys:
         raise ValueError(f"the activity view has no grouping by {group_by}")
-    return keys[group_by]  # type: ignore[no-any-return]
+    return keys[group_by]
+
+
+def _activity_group(group_by: GroupBy, key: Sequence[Any]) -> Key:
+    """A group's key from its activity_day columns (`_activity_key`)."""
+    if group_by == GroupBy.week:
+        return monday(key[0])
+    if group_by == GroupBy.project:
+        return None if key[0] == NO_PROJECT_KEY else key[0]
+    if group_by == GroupBy.sequence:
+        return None if key[0] == NO_SEQUENCE_KEY else key[0]
+    if group_by == GroupBy.sequence_stage:
+        return _pair(key[0], key[1])
+    return key[0]  # type: ignore[no-any-return]
 
 
 def activity_counts(
@@ -249,19 +286,15 @@ def activity_counts(
     from the activity_day counts."""
     key = _activity_key(group_by)
     sums = [func.sum(getattr(ActivityDay, name)) for name in _ACTIVITY_NAMES]
-    rows = session.execute(readable(ACTIVITY, scope, key, *sums).group_by(key))
+    rows = session.execute(readable(ACTIVITY, scope, *key, *sums).group_by(*key))
     totals = ActivityCounts()
     groups: dict[Key, ActivityCounts] = defaultdict(ActivityCounts)
     for row in rows:
-        numbers = [int(n) for n in row[1:]]
+        numbers = [int(n) for n in row[len(key) :]]
         if not any(numbers):  # cells whose touchpoints were all deleted or moved away
             continue
         counted = ActivityCounts(**dict(zip(_ACTIVITY_NAMES, numbers, strict=True)))
         totals.add(counted)
-        if group_by == GroupBy.week:
-            groups[monday(row[0])].add(counted)
-        elif group_by == GroupBy.project:
-            groups[None if row[0] == NO_PROJECT_KEY else row[0]].add(counted)
-        elif group_by is not None:
-            groups[row[0]].add(counted)
+        if group_by is not None:
+            groups[_activity_group(group_by, row[: len(key)])].add(counted)
     return totals, dict(groups)

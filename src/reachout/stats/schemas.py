@@ -33,6 +33,8 @@ class GroupBy(StrEnum):
     day = "day"
     week = "week"
     stage = "stage"  # cohort view only
+    sequence = "sequence"
+    sequence_stage = "sequence_stage"
 
 
 class Comparison(StrEnum):
@@ -80,6 +82,9 @@ class StatsQuery(BaseModel):
         default=None, description="Credited team member; your own id for “my stats”"
     )
     channel: Annotated[Channel | None, Blank] = None
+    sequence_id: Annotated[QueryId | None, Blank] = Field(
+        default=None, description="Only what this sequence made (SPEC §9)"
+    )
     group_by: Annotated[GroupBy | None, Blank] = Field(
         default=None, description="stage is for the cohort view only"
     )
@@ -130,7 +135,8 @@ GroupKey = int | str | None
 class _Group(BaseModel):
     key: GroupKey = Field(
         description="channel; user id; project id (null: none); YYYY-MM-DD of the day or of "
-        "the week's Monday; stage number"
+        "the week's Monday; stage number; sequence id (null: none); "
+        '"<sequence id>:<stage>" (null: no sequence)'
     )
     label: str
 
@@ -162,8 +168,8 @@ class OutreachStats(BaseModel):
     """The totals of the period and, with a `group_by`, one entry per non-empty group.
 
     Groups carry the totals' metrics, except `stage` groups: those carry `reached`, `replied`
-    and `reply_rate` (touch 1's `reached` is the totals' `contacted`). Groups are in key order,
-    the null project last.
+    and `reply_rate` (touch 1's `reached` is the totals' `contacted`). Groups are in key order
+    (sequence stages by sequence id, then stage), the null group (no project, no sequence) last.
     """
 
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)

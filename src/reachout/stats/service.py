@@ -19,6 +19,7 @@ from reachout.kit import time as clock
 from reachout.models import Team, User
 from reachout.models.enums import Channel
 from reachout.projects import service as projects
+from reachout.sequences import service as sequences
 from reachout.stats import queries
 from reachout.stats.queries import ActivityCounts, CohortCounts, Key, Scope
 from reachout.stats.schemas import (
@@ -48,6 +49,7 @@ CHANNEL_LABELS = {
     Channel.call: "Call",
 }
 NO_PROJECT = "No project"
+NO_SEQUENCE = "No sequence"
 MICROS_PER_HOUR = 3_600_000_000
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -94,6 +96,7 @@ def _scope(team_id: int, first: date, last: date, query: StatsQuery) -> Scope:
         project_id=query.project_id,
         user_id=query.user_id,
         channel=query.channel.value if query.channel else None,
+        sequence_id=query.sequence_id,
     )
 
 
@@ -242,6 +245,8 @@ def _sorted(by_key: dict[Key, C]) -> list[tuple[Key, C]]:
 
 
 def _json_key(key: Key) -> int | str | None:
+    if isinstance(key, tuple):
+        return "{}:{}".format(*key)
     return key.isoformat() if isinstance(key, date) else key
 
 
@@ -253,6 +258,8 @@ def _labels(
     if group_by in (GroupBy.day, GroupBy.week):
         label = day_label if group_by == GroupBy.day else week_label
         return {k: label(k) for k in keys if isinstance(k, date)}
+    if group_by in (GroupBy.sequence, GroupBy.sequence_stage):
+        return _sequence_labels(session, team_id=team_id, keys=keys)
     ids = [k for k in keys if isinstance(k, int)]
     if group_by == GroupBy.user:
         users = user_names(session, team_id=team_id, user_ids=ids)
@@ -261,6 +268,22 @@ def _labels(
     names = projects.names_in_team(session, team_id=team_id, project_ids=ids)
     labels: dict[Key, str] = {k: names.get(k, f"Project {k}") for k in ids}
     labels[None] = NO_PROJECT
+    return labels
+
+
+def _sequence_labels(session: Session, *, team_id: int, keys: Iterable[Key]) -> dict[Key, str]:
+    """A sequence's name (or "Sequence <id>" if it is gone), "<name> · stage k" for a stage."""
+    keys = list(keys)
+    ids = {k[0] if isinstance(k, tuple) else k for k in keys}
+    names = sequences.sequence_names(
+        session, team_id=team_id, sequence_ids=sorted(i for i in ids if isinstance(i, int))
+    )
+    labels: dict[Key, str] = {None: NO_SEQUENCE}
+    for key in keys:
+        if isinstance(key, tuple):
+            labels[key] = f"{names.get(key[0], f'Sequence {key[0]}')} · stage {key[1]}"
+        elif isinstance(key, int):
+            labels[key] = names.get(key, f"Sequence {key}")
     return labels
 
 

@@ -1,6 +1,10 @@
-"""The team's settings form (its time zone and re-engagement window) on the settings page."""
+"""The team's settings forms on the settings page: its time zone and re-engagement window, and
+when sequences may send (days, hours, holidays, daily cap)."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -40,3 +44,52 @@ def update_team(
     except ReachoutError as exc:
         return render_settings(request, session, user, status=exc.status, team_error=exc.detail)
     return RedirectResponse("/settings?saved=team", status_code=303)
+
+
+@router.post("/settings/sending-hours")
+def update_sending_hours(
+    request: Request,
+    days: list[str] = Form([]),
+    start: str = Form(""),
+    end: str = Form(""),
+    holidays: str = Form(""),
+    daily_send_cap: str = Form(""),
+    user: User = Depends(page_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    typed: dict[str, Any] = {"days": days, "start": start, "end": end, "holidays": holidays}
+    typed["daily_send_cap"] = daily_send_cap
+    try:
+        changes = TeamUpdate.model_validate(_sending_fields(typed))
+        service.update_team(session, actor=user, changes=changes)
+    except ValueError as exc:  # pydantic's ValidationError too; int() of a non-number
+        message = first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        return _refused(request, session, user, 422, message, typed)
+    except ReachoutError as exc:
+        return _refused(request, session, user, exc.status, exc.detail, typed)
+    return RedirectResponse("/settings?saved=sending", status_code=303)
+
+
+def _sending_fields(typed: dict[str, Any]) -> dict[str, Any]:
+    """The form's text as TeamUpdate's fields: holidays one per line or comma separated."""
+    cap = typed["daily_send_cap"].strip()
+    if not cap.isdecimal():
+        raise ValueError("daily_send_cap: must be a whole number")
+    return {
+        "sending_hours": {
+            "days": typed["days"],
+            "start": typed["start"].strip(),
+            "end": typed["end"].strip(),
+        },
+        "holidays": [day for day in re.split(r"[\s,;]+", typed["holidays"]) if day],
+        "daily_send_cap": int(cap),
+    }
+
+
+def _refused(
+    request: Request, session: Session, user: User, status: int, message: str, typed: Any
+) -> Response:
+    # What was typed is shown again, to correct rather than retype.
+    return render_settings(
+        request, session, user, status=status, sending_error=message, sending_form=typed
+    )

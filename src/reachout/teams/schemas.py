@@ -1,27 +1,130 @@
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
-from reachout.kit.time import is_time_zone
+from reachout.kit.time import bounded_day, is_time_zone
 from reachout.kit.types import StrictInt, no_nul
+
+if TYPE_CHECKING:
+    from reachout.models import Team
+
+MAX_HOLIDAYS = 366
+MAX_DAILY_SEND_CAP = 10_000
+
+
+class Weekday(StrEnum):
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+WEEKDAYS = list(Weekday)
+
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+
+
+def _start_time(value: str) -> str:
+    if not _HHMM.fullmatch(value):
+        raise ValueError("must be a time of day, HH:MM (00:00 to 23:59)")
+    return value
+
+
+def _end_time(value: str) -> str:
+    # The end of the day is 24:00, so that sending can run up to midnight.
+    if value != "24:00" and not _HHMM.fullmatch(value):
+        raise ValueError("must be a time of day, HH:MM (00:00 to 24:00)")
+    return value
+
+
+def _day_text(value: Any) -> Any:
+    # Only "YYYY-MM-DD": pydantic alone would also read a number as a Unix time.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        raise ValueError(f"must be a date, YYYY-MM-DD, not {value[:40]!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
+
+
+Holiday = Annotated[date, BeforeValidator(_day_text), AfterValidator(bounded_day)]
+
+
+class SendingHours(BaseModel):
+    """When a sequence's email may go out (SPEC §9), in the team's time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[Weekday] = Field(description="Some of mon … sun, at least one")
+    start: Annotated[str, AfterValidator(_start_time)] = Field(description="HH:MM, e.g. 08:00")
+    end: Annotated[str, AfterValidator(_end_time)] = Field(
+        description="HH:MM after start; 24:00 is the end of the day"
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("choose at least one day")
+        return [day for day in WEEKDAYS if day in value]  # in week order, each once
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> SendingHours:
+        # Zero-padded times compare as text, and "24:00" after every other.
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
 
 
 class TeamRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
     name: str
     time_zone: str
     reengage_after_days: int | None
+    sending_hours: SendingHours
+    holidays: list[str] = Field(description="YYYY-MM-DD, in order")
+    daily_send_cap: int = Field(description="Emails per sender per day of the team's calendar")
+
+    @classmethod
+    def of(cls, team: Team) -> TeamRead:
+        return cls(
+            id=team.id,
+            name=team.name,
+            time_zone=team.time_zone,
+            reengage_after_days=team.reengage_after_days,
+            sending_hours=sending_hours_of(team),
+            holidays=sorted(set(team.holidays)),
+            daily_send_cap=team.daily_send_cap,
+        )
+
+
+def sending_hours_of(team: Team) -> SendingHours:
+    return SendingHours.model_construct(
+        days=[Weekday(d) for d in team.sending_days.split(",") if d],
+        start=team.sending_start,
+        end=team.sending_end,
+    )
 
 
 TeamName = Annotated[
@@ -32,6 +135,8 @@ TeamName = Annotated[
 
 
 class TeamUpdate(BaseModel):
+    """The fields to change; each one given replaces the team's whole value."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: TeamName | None = None
@@ -42,10 +147,22 @@ class TeamUpdate(BaseModel):
         le=3650,
         description="Auto treats an outreach after more than N silent days as initial; null: off",
     )
+    sending_hours: SendingHours | None = Field(
+        default=None, description="Days and local times when sequence email may be sent"
+    )
+    holidays: list[Holiday] | None = Field(
+        default=None, description=f"Days no sequence email is sent, at most {MAX_HOLIDAYS}"
+    )
+    daily_send_cap: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_DAILY_SEND_CAP,
+        description="Sequence emails per sender per day of the team's calendar",
+    )
 
-    @field_validator("name", "time_zone")
+    @field_validator("name", "time_zone", "sending_hours", "holidays", "daily_send_cap")
     @classmethod
-    def _not_cleared(cls, value: str | None) -> str:
+    def _not_cleared(cls, value: Any) -> Any:
         # Only runs for a field that was sent: leaving it out keeps it, null cannot clear it
         # (the column is NOT NULL: a null must be a 422 here, not a failed write, a 409).
         if value is None:
@@ -58,3 +175,13 @@ class TeamUpdate(BaseModel):
         if not is_time_zone(value):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)")
         return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _few_holidays(cls, value: list[date] | None) -> list[date] | None:
+        if value is None:
+            return None
+        days = sorted(set(value))
+        if len(days) > MAX_HOLIDAYS:
+            raise ValueError(f"at most {MAX_HOLIDAYS} holidays")
+        return days

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -68,8 +70,8 @@ def update_team(session: Session, *, actor: User, changes: TeamUpdate) -> Team:
     if "name" in changes.model_fields_set and changes.name != team.name:
         _check_name_free(session, changes.name or "")
     before = audit.snapshot(team)
-    for field in changes.model_fields_set:
-        setattr(team, field, getattr(changes, field))
+    for column, value in _columns(changes).items():
+        setattr(team, column, value)
     session.flush()
     zone_changed = team.time_zone != before["time_zone"]
     if zone_changed or team.reengage_after_days != before["reengage_after_days"]:
@@ -86,3 +88,20 @@ def update_team(session: Session, *, actor: User, changes: TeamUpdate) -> Team:
         after=audit.snapshot(team),
     )
     return team
+
+
+def _columns(changes: TeamUpdate) -> dict[str, Any]:
+    """The team's columns for the fields given: each replaces its whole value."""
+    values: dict[str, Any] = {}
+    for field in changes.model_fields_set:
+        value = getattr(changes, field)
+        if field == "sending_hours":
+            values["sending_days"] = ",".join(day.value for day in value.days)
+            values["sending_start"] = value.start
+            values["sending_end"] = value.end
+        elif field == "holidays":
+            # A new list, never the old one changed: the audit's `before` holds the old one.
+            values["holidays"] = [day.isoformat() for day in value]
+        else:
+            values[field] = value
+    return values

@@ -52,6 +52,10 @@ def list_touchpoints(
     user_id: QueryId | None = None,
     kind: Kind | None = None,
     channel: Channel | None = None,
+    sequence_id: QueryId | None = None,
+    sequence_stage: Annotated[
+        QueryId | None, Query(description="The stage, from 1 (any sequence's, or sequence_id's)")
+    ] = None,
     occurred_from: Instant | None = Query(default=None, alias="from"),
     occurred_to: Instant | None = Query(default=None, alias="to"),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
@@ -68,6 +72,8 @@ def list_touchpoints(
         user_id=user_id,
         kind=kind,
         channel=channel,
+        sequence_id=sequence_id,
+        sequence_stage=sequence_stage,
         occurred_from=occurred_from,
         occurred_to=occurred_to,
         limit=limit,

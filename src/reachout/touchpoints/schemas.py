@@ -109,6 +109,8 @@ class TouchpointRead(BaseModel):
     updated_at: datetime | None
     batch_id: int | None
     source: Source
+    sequence_id: int | None = Field(description="The sequence that made it (SPEC §9), or null")
+    sequence_stage: int | None = Field(description="Its stage in the sequence, from 1")
 
 
 class BulkCreate(_Fields):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -67,8 +68,21 @@ def _history_change(
     return history_change(session, team=actor.team, candidate_ids=[candidate_id], since=since)
 
 
+@dataclass(frozen=True)
+class SequenceStep:
+    """The sequence stage a touchpoint is made by (SPEC §9)."""
+
+    sequence_id: int
+    stage: int
+
+
 def log_touchpoint(
-    session: Session, *, actor: User, data: TouchpointCreate, source: Source = Source.manual
+    session: Session,
+    *,
+    actor: User,
+    data: TouchpointCreate,
+    source: Source = Source.manual,
+    step: SequenceStep | None = None,
 ) -> Touchpoint:
     team = actor.team
     candidate_id = data.candidate_id
@@ -102,6 +116,8 @@ def log_touchpoint(
         on_behalf_of_user_id=data.on_behalf_of_user_id,
         created_by_id=actor.id,
         source=source.value,
+        sequence_id=step.sequence_id if step else None,
+        sequence_stage=step.stage if step else None,
         **designation_columns(data.kind, data.designation),
     )
     if not end.later:
@@ -235,6 +251,8 @@ def list_touchpoints(
     user_id: int | None = None,
     kind: Kind | None = None,
     channel: Channel | None = None,
+    sequence_id: int | None = None,
+    sequence_stage: int | None = None,
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
     limit: int,
@@ -247,6 +265,8 @@ def list_touchpoints(
         user_id=user_id,
         kind=kind.value if kind else None,
         channel=channel.value if channel else None,
+        sequence_id=sequence_id,
+        sequence_stage=sequence_stage,
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )

@@ -66,6 +66,8 @@ TOUCHPOINT_COLUMNS = (
     "on_behalf_of_user_email",
     "source",
     "batch_id",
+    "sequence_id",
+    "sequence_stage",
     "created_at",
 )
 # What Gem's columns are made of.
