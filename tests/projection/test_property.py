@@ -1,7 +1,7 @@
 """A property test of the projection: after any history of creates, backdates, deletes, bulk
 logs and undos, every auto designation is what a plain reference model of SPEC §2 rule 3 says,
 and the derived rows kept by the fast paths equal a rebuild from scratch (`rebuild_threads`)
-and a plain recount of the ledger."""
+and a plain recount of the ledger, touchpoints made by sequence stages included."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from reachout.projection.activity import COUNTS
 from reachout.projection.threads import rebuild_threads
 from reachout.touchpoints import bulk, service
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
+from reachout.touchpoints.service import SequenceStep
 from tests.factories import at, make_candidate, make_project, make_team
 from tests.touchpoints.helpers import designations, log
 
@@ -29,9 +30,14 @@ choices = st.sampled_from(
     [None, DesignationChoice.auto, DesignationChoice.initial, DesignationChoice.follow_up]
 )
 
+# The sequence stage that makes a touchpoint (SPEC §9), or none: a hand-logged one.
+steps = st.sampled_from([None, None, SequenceStep(1, 1), SequenceStep(1, 2), SequenceStep(2, 1)])
+
 ops = st.one_of(
-    st.tuples(st.just("log"), instants, choices, st.sampled_from([Kind.outreach, Kind.reply])),
-    st.tuples(st.just("log"), instants, st.none(), st.just(Kind.reply)),
+    st.tuples(
+        st.just("log"), instants, choices, st.sampled_from([Kind.outreach, Kind.reply]), steps
+    ),
+    st.tuples(st.just("log"), instants, st.none(), st.just(Kind.reply), steps),
     st.tuples(st.just("backdate"), st.integers(0, 30), instants),
     st.tuples(st.just("delete"), st.integers(0, 30)),
     st.tuples(st.just("rechannel"), st.integers(0, 30), st.sampled_from(list(Channel))),
@@ -79,6 +85,8 @@ def thread_rows(session: Session, candidate_id: int) -> list[tuple]:  # type: ig
             t.id,
             t.started_at,
             t.start_day,
+            t.sequence_id,
+            t.sequence_stage,
             t.follow_ups,
             t.outreach_before_reply,
             t.first_reply_at,
@@ -92,10 +100,18 @@ def activity_rows(session: Session, team_id: int) -> set[tuple]:  # type: ignore
     """The team's activity_day cells that count anything."""
     rows = session.execute(select(ActivityDay).where(ActivityDay.team_id == team_id)).scalars()
     cells = {
-        (a.local_day, a.channel, a.user_id, a.project_key, *(getattr(a, c) for c in COUNTS))
+        (
+            a.local_day,
+            a.channel,
+            a.user_id,
+            a.project_key,
+            a.sequence_key,
+            a.stage_key,
+            *(getattr(a, c) for c in COUNTS),
+        )
         for a in rows
     }
-    return {cell for cell in cells if any(cell[4:])}
+    return {cell for cell in cells if any(cell[6:])}
 
 
 def counted_activity(session: Session, team_id: int) -> set[tuple]:  # type: ignore[type-arg]
@@ -105,7 +121,14 @@ def counted_activity(session: Session, team_id: int) -> set[tuple]:  # type: ign
         select(Touchpoint).where(Touchpoint.team_id == team_id, Touchpoint.deleted_at.is_(None))
     )
     for tp in live:
-        cell = (tp.local_day, tp.channel, tp.user_id, tp.project_id or 0)
+        cell = (
+            tp.local_day,
+            tp.channel,
+            tp.user_id,
+            tp.project_id or 0,
+            tp.sequence_id or 0,
+            tp.sequence_stage or 0,
+        )
         flags = (
             tp.kind == "outreach",
             tp.designation == "initial",
@@ -138,7 +161,7 @@ def _apply(
     name = op[0]
     live = [r for r in rows if not r.deleted]
     if name == "log":
-        _, when, choice, kind = op
+        _, when, choice, kind, step = op
         tp = log(
             session,
             admin,
@@ -146,6 +169,7 @@ def _apply(
             when,
             kind=kind,
             designation=choice if kind == Kind.outreach else None,
+            step=step,
         )
         rows.append(Row(tp.id, when, kind, _explicit(choice) if kind == Kind.outreach else None))
     elif name == "backdate" and live:

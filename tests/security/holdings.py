@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from reachout.models import Team, User
+from reachout.models import SequenceTask, Team, User
 from reachout.models.enums import Channel
+from reachout.sequences import enrollments
+from reachout.sequences import service as sequences
+from reachout.sequences.schemas import EnrollmentCreate, SequenceCreate, StageIn
 from reachout.touchpoints import bulk
 from reachout.touchpoints import service as touchpoints
 from reachout.touchpoints.schemas import BulkCreate, TouchpointCreate
@@ -45,6 +48,24 @@ def make_holdings(
         data=BulkCreate(all=True, channel=Channel.text),
     )
     token, _ = users.create_token(session, user=admin, label="spare")
+    sequence = sequences.create_sequence(
+        session,
+        actor=admin,
+        data=SequenceCreate(
+            name="Holdings",
+            stages=[
+                StageIn(channel=Channel.call, instructions="Call"),
+                StageIn(channel=Channel.email, subject="Hello", body="Hi {{first_name}}"),
+            ],
+        ),
+    )
+    enrolled = enrollments.enroll(
+        session,
+        actor=admin,
+        sequence_id=sequence.id,
+        data=EnrollmentCreate(project_id=project.id, all=True),
+    )
+    task = session.query(SequenceTask).filter_by(enrollment_id=enrolled.enrollment_ids[0]).one()
     ids = {
         "candidate_id": candidates[0].id,
         "project_id": project.id,
@@ -53,5 +74,8 @@ def make_holdings(
         "user_id": member.id,
         "member_id": member.id,
         "token_id": token.id,
+        "sequence_id": sequence.id,
+        "enrollment_id": enrolled.enrollment_ids[0],
+        "task_id": task.id,
     }
     return Holdings(ids=ids, member=member)

@@ -29,7 +29,18 @@ from tests.security.holdings import Holdings
 
 # Path parameters that name a row of a team, filled from a team's holdings.
 TEAM_IDS = frozenset(
-    {"candidate_id", "project_id", "touchpoint_id", "batch_id", "user_id", "member_id", "token_id"}
+    {
+        "candidate_id",
+        "project_id",
+        "touchpoint_id",
+        "batch_id",
+        "user_id",
+        "member_id",
+        "token_id",
+        "sequence_id",
+        "enrollment_id",
+        "task_id",
+    }
 )
 # Mounted apps that serve nothing of any team's (the files shipped with the app).
 PUBLIC_MOUNTS = frozenset({"/static"})
@@ -55,6 +66,11 @@ REQUESTS: dict[str, Extras] = {
         "json": {"candidate_ids": [h["candidate_id"]]}
     },
     "PATCH /api/v1/touchpoints/{touchpoint_id}": lambda h: {"json": {"note": "Called back"}},
+    "PATCH /api/v1/sequences/{sequence_id}": lambda h: {"json": {"name": "Renamed"}},
+    "POST /api/v1/sequences/{sequence_id}/enrollments": lambda h: {
+        "json": {"candidate_ids": [h["candidate_id"]]}
+    },
+    "POST /api/v1/tasks/{task_id}/complete": lambda h: {"json": {"note": "Called"}},
     "POST /api/v1/projects/{project_id}/touchpoints/bulk": lambda h: {
         "json": {"all": True, "channel": "text"}
     },

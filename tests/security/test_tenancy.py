@@ -96,14 +96,14 @@ def test_a_route_with_an_unknown_path_parameter_fails_the_tests() -> None:
     """A new route must be covered: one whose id the tests cannot fill is reported, not skipped."""
     app = FastAPI()
 
-    @app.get("/api/v1/sequences/{sequence_id}")
-    def sequence(sequence_id: int) -> None: ...
+    @app.get("/api/v1/mailboxes/{mailbox_id}")
+    def mailbox(mailbox_id: int) -> None: ...
 
     @app.post("/pipelines/{project_id}")
     def pipeline(project_id: int, body: dict[str, int]) -> None: ...
 
     found = {e.key: problems_of(e) for e in endpoints(app) if e.params}
-    assert "sequence_id" in found["GET /api/v1/sequences/{sequence_id}"][0]
+    assert "mailbox_id" in found["GET /api/v1/mailboxes/{mailbox_id}"][0]
     assert "REQUESTS" in found["POST /pipelines/{project_id}"][0]
 
 

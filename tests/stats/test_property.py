@@ -1,5 +1,6 @@
-"""A property test: for any history of logs, moves, edits, deletes, bulk logs and undos, the
-API's Outreach Stats are what a plain reference model of SPEC §3 makes of the ledger.
+"""A property test: for any history of logs (by hand or by sequence stages), moves, edits,
+deletes, bulk logs and undos, the API's Outreach Stats are what a plain reference model of SPEC
+§3 (and §9's groupings by sequence) makes of the ledger.
 
 The reference reads the live touchpoints back from GET /touchpoints (designations as resolved)
 and walks them in Python, as the spec reads; it shares no code with the service. Each example
@@ -21,6 +22,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from reachout.db import Database
+from reachout.models import User
+from reachout.models.enums import Source
+from reachout.touchpoints import service as touchpoints
+from reachout.touchpoints.schemas import TouchpointCreate
+from reachout.touchpoints.service import SequenceStep
 from tests.stats.helpers import StatsTeam, get_stats, make_stats_team, rounded
 
 # New York moves its clocks on Sun 8 Mar 2026; the grid runs from 6 Mar to 10 Mar.
@@ -31,11 +37,15 @@ CHANNELS = ["email", "inmail", "text", "call"]
 STATUSES = [None, "interested", "not_interested", "later"]
 CHOICES = [None, "auto", "initial", "follow_up"]
 CANDIDATES = 3
+# Stage 10 after stage 2: their keys are in numeric order, "1:2" before "1:10".
+STEPS = [None, None, (1, 1), (1, 2), (1, 10), (2, 1)]
+SEQUENCES = [1, 2]
+COMMON = ("channel", "user", "project", "day", "week", "sequence", "sequence_stage")
 GROUPINGS = [
     ("cohort", None),
-    *(("cohort", g) for g in ("channel", "user", "project", "day", "week", "stage")),
+    *(("cohort", g) for g in (*COMMON, "stage")),
     ("activity", None),
-    *(("activity", g) for g in ("channel", "user", "project", "day", "week")),
+    *(("activity", g) for g in COMMON),
 ]
 
 slots = st.integers(0, SLOTS)
@@ -49,6 +59,7 @@ logs = st.tuples(
     slots,
     st.integers(0, 1),  # credited user: Ana or Ben
     st.integers(0, 2),  # project: Backend, Design or none
+    st.sampled_from(STEPS),  # the (sequence id, stage) that made it, or none: by hand
 )
 changes = st.one_of(
     st.tuples(st.just("move"), st.integers(0, 50), slots),
@@ -67,10 +78,10 @@ changes = st.one_of(
 ops = st.one_of(logs, changes)
 queries = st.tuples(
     st.sampled_from(["cohort", "activity"]),
-    st.sampled_from([None, "channel", "user", "project", "day", "week", "stage"]),
+    st.sampled_from([None, *COMMON, "stage"]),
     st.integers(-1, 4),  # first day, from the grid's first
     st.integers(0, 4),  # days after it
-    st.sampled_from([None, "project_id", "user_id", "channel"]),
+    st.sampled_from([None, "project_id", "user_id", "channel", "sequence_id"]),
     st.integers(0, 3),
 )
 
@@ -82,6 +93,7 @@ def instant(slot: int) -> str:
 @dataclass
 class Run:
     client: httpx.Client
+    db: Database
     team: StatsTeam
     batches: list[int] = field(default_factory=list)
 
@@ -108,7 +120,7 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
     team = run.team
     name = op[0]
     if name == "log":
-        _, c, kind, channel, choice, status, slot, user, project = op
+        _, c, kind, channel, choice, status, slot, user, project, step = op
         body: dict[str, Any] = {
             "candidate_id": team.candidates[c],
             "kind": kind,
@@ -118,7 +130,10 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
             "project_id": (*team.projects, None)[project],
         }
         body |= {"designation": choice} if kind == "outreach" else {"reply_status": status}
-        run.post("/touchpoints", body)
+        if step is None:
+            run.post("/touchpoints", body)
+        else:
+            _log_by_sequence(run, body, SequenceStep(*step))
     elif name in ("move", "delete", "edit") and (live := run.live_ids()):
         tp_id = live[op[1] % len(live)]
         if name == "move":
@@ -147,6 +162,14 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
         assert r.status_code == 200, r.text
 
 
+def _log_by_sequence(run: Run, body: dict[str, Any], step: SequenceStep) -> None:
+    """What a sequence's send or task does: the touchpoint service's log, with its stage."""
+    with run.db.unit_of_work() as s:
+        actor = s.get_one(User, run.team.ana.id)
+        data = TouchpointCreate.model_validate(body)
+        touchpoints.log_touchpoint(s, actor=actor, data=data, source=Source.sequence, step=step)
+
+
 def _edit(run: Run, tp_id: int, value: str | None) -> None:
     """A new designation for an outreach, a new status for a reply (when it fits the kind)."""
     tp = next(t for t in run.ledger() if t.id == tp_id)
@@ -170,6 +193,8 @@ class Tp:
     at: datetime
     user_id: int
     project_id: int | None
+    sequence_id: int | None
+    sequence_stage: int | None
 
     @classmethod
     def of(cls, t: dict[str, Any]) -> Tp:
@@ -184,6 +209,8 @@ class Tp:
             at=at if at.tzinfo else at.replace(tzinfo=UTC),
             user_id=t["user_id"],
             project_id=t["project_id"],
+            sequence_id=t["sequence_id"],
+            sequence_stage=t["sequence_stage"],
         )
 
 
@@ -285,7 +312,7 @@ def expected(ledger: list[Tp], time_zone: str, params: dict[str, Any]) -> dict[s
     def wanted(t: Tp) -> bool:
         return first <= day(t) <= last and all(
             getattr(t, name) == params[name]
-            for name in ("project_id", "user_id", "channel")
+            for name in ("project_id", "user_id", "channel", "sequence_id")
             if name in params
         )
 
@@ -295,6 +322,10 @@ def expected(ledger: list[Tp], time_zone: str, params: dict[str, Any]) -> dict[s
         "project": lambda t: t.project_id,
         "day": lambda t: day(t).isoformat(),
         "week": lambda t: (day(t) - timedelta(days=day(t).weekday())).isoformat(),
+        "sequence": lambda t: t.sequence_id,
+        "sequence_stage": lambda t: (
+            None if t.sequence_id is None else f"{t.sequence_id}:{t.sequence_stage}"
+        ),
     }
     group_by = params.get("group_by")
     if params["view"] == "cohort":
@@ -315,8 +346,15 @@ def expected(ledger: list[Tp], time_zone: str, params: dict[str, Any]) -> dict[s
     by_key: dict[Any, list[Any]] = defaultdict(list)
     for m in members:
         by_key[key_of(m)].append(m)
-    ordered = sorted(by_key, key=lambda k: (k is None, k))
+    ordered = sorted(by_key, key=lambda k: (k is None, _in_order(group_by, k)))
     return {"totals": totals, "groups": [{"key": k, **metrics(by_key[k])} for k in ordered]}
+
+
+def _in_order(group_by: str, key: Any) -> Any:
+    """Keys sort as their values, a sequence stage's as (sequence id, stage) numbers."""
+    if group_by == "sequence_stage" and key is not None:
+        return tuple(int(part) for part in key.split(":"))
+    return key
 
 
 def stats_params(team: StatsTeam, query: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -337,6 +375,8 @@ def stats_params(team: StatsTeam, query: tuple[Any, ...]) -> dict[str, Any] | No
         params["user_id"] = (team.ana, team.ben)[pick % 2].id
     elif filter_name == "channel":
         params["channel"] = CHANNELS[pick]
+    elif filter_name == "sequence_id":
+        params["sequence_id"] = SEQUENCES[pick % 2]
     return params
 
 
@@ -347,7 +387,7 @@ def check_history(
     time_zone: str,
     asked: list[tuple[Any, ...]],
 ) -> None:
-    run = Run(client, make_stats_team(db, time_zone=time_zone, candidates=CANDIDATES))
+    run = Run(client, db, make_stats_team(db, time_zone=time_zone, candidates=CANDIDATES))
     for op in history:
         apply(run, op)
     ledger = run.ledger()
@@ -377,6 +417,8 @@ def _note_what_came_up(ledger: list[Tp]) -> None:
     event(f"depths: {sorted({min(t.depth, 3) for t in threads})}")
     orphans = len(ledger) - sum(1 + len(t.later) for t in threads)
     event(f"touchpoints in no thread: {orphans > 0}")
+    event(f"a thread started by a sequence: {any(t.initial.sequence_id for t in threads)}")
+    event(f"sequences: {sorted({t.sequence_id for t in ledger if t.sequence_id})}")
 
 
 @settings(

@@ -44,6 +44,10 @@ def team(db: Database) -> StatsTeam:
         ({"project_id": "99999999"}, "project_id"),
         ({"user_id": "1.5"}, "user_id"),
         ({"user_id": "99999999"}, "user_id"),
+        ({"sequence_id": "abc"}, "sequence_id"),
+        ({"sequence_id": "0"}, "sequence_id"),
+        ({"sequence_id": str(2**31)}, "sequence_id"),
+        ({"group_by": "sequence-stage"}, "group_by"),
     ],
 )
 def test_bad_parameters_are_422_naming_them(
@@ -86,6 +90,10 @@ def test_three_years_are_fine_and_a_day_more_is_not(client: httpx.Client, team: 
         {"from": "2199-12-31", "to": "2199-12-31", "group_by": "week"},
         {"from": "1900-01-01", "to": "1900-01-31", "group_by": "week"},
         {"unknown": "ignored"},
+        # A sequence is not looked up: what an archived or deleted one made still counts, and
+        # one that is no sequence of the team's counts nothing.
+        {"sequence_id": "99999999", "group_by": "sequence_stage"},
+        {"sequence_id": "", "group_by": "sequence"},
     ],
 )
 def test_edge_values_answer(client: httpx.Client, team: StatsTeam, params: dict[str, str]) -> None:
@@ -116,6 +124,7 @@ def test_the_openapi_document_describes_the_parameters(client: httpx.Client) -> 
         "project_id",
         "user_id",
         "channel",
+        "sequence_id",
         "group_by",
         "compare",
     }

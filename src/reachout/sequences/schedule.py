@@ -177,5 +177,5 @@ def due_at(
     local = base.astimezone(window.zone)
     day = add_days(local.date(), delay_days, business_days=business_days, holidays=window.holidays)
     # Re-reading base's own date could pick the first occurrence of a repeated time, before base.
-    moved = local_instant(day, local.time(), window.zone)
+    moved = base if day == local.date() else local_instant(day, local.time(), window.zone)
     return open_at(moved, window)

@@ -29,6 +29,7 @@ OPTIONS = {
     "group_by": "--group-by",
     "project_id": "--project-id",
     "user_id": "--user-email",
+    "sequence_id": "--sequence-id",
 }
 RATES = ("reply_rate", "interested_rate")
 HEADERS = {"follow_ups": "Follow-ups", "follow_up": "Follow-up"}
@@ -72,11 +73,14 @@ def register(app: typer.Typer, *, database: Callable[[], AbstractContextManager[
             str | None, typer.Option(help='Only this member\'s ("my stats").')
         ] = None,
         channel: Annotated[Channel | None, typer.Option(help="Only this channel.")] = None,
+        sequence_id: Annotated[
+            int | None, typer.Option(help="Only what this sequence made.")
+        ] = None,
         output: Annotated[Format, typer.Option("--format", help="How to print.")] = Format.table,
     ) -> None:
         """Print a team's Outreach Stats for a period: groups, then the totals."""
         fields: dict[str, Any] = {"view": view, "from": from_, "to": to, "group_by": group_by}
-        fields |= {"project_id": project_id, "channel": channel}
+        fields |= {"project_id": project_id, "channel": channel, "sequence_id": sequence_id}
         with database() as db, db.unit_of_work(write=False) as session:
             the_team = get_team_by_name(session, team)
             if user_email is not None:

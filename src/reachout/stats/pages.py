@@ -47,6 +47,8 @@ GROUP_BYS = {
     "day": "Day",
     "week": "Week",
     "stage": "Stage (cohort only)",
+    "sequence": "Sequence",
+    "sequence_stage": "Sequence stage",
 }
 # The table's heading of the groups' column: the same names, without the form's hint.
 GROUP_HEADINGS = {k: v.removesuffix(" (cohort only)") for k, v in GROUP_BYS.items()}
@@ -94,6 +96,7 @@ FIELD_IDS = {
     "project_id": "stats-project",
     "user_id": "stats-user",
     "channel": "stats-channel",
+    "sequence_id": "stats-sequence",
     "group_by": "stats-group",
 }
 FIELDS = tuple(FIELD_IDS)
@@ -107,6 +110,7 @@ FIX = {
     "project_id": "choose a project from the list",
     "user_id": "choose a team member from the list",
     "channel": "choose a channel from the list",
+    "sequence_id": "choose a sequence from the list",
     "group_by": "choose a grouping from the list",
 }
 
@@ -186,10 +190,8 @@ def compute(request: Request, session: Session, user: User, *, compare: bool = F
         if form["period"] not in PERIODS:
             raise Invalid.on("period", "choose a period")
         resolve_period(form, today=clock.local_day(clock.now(), user.team.time_zone))
-        data: dict[str, Any] = {
-            k: form[k]
-            for k in ("view", "from", "to", "project_id", "user_id", "channel", "group_by")
-        }
+        # Every field of the form but the period, which From and To now hold.
+        data: dict[str, Any] = {k: form[k] for k in FIELDS if k != "period"}
         if compare:
             data["compare"] = Comparison.previous.value
         query = validate(StatsQuery, data)

@@ -110,10 +110,12 @@ def _figures(
 
 @dataclasses.dataclass(frozen=True)
 class FilterChoices:
-    """What the stats can be narrowed to: (id, name) of the team's projects and members."""
+    """What the stats can be narrowed to: (id, name) of the team's projects, members and
+    sequences."""
 
     projects: list[tuple[int, str]]
     members: list[tuple[int, str]]
+    sequences: list[tuple[int, str]]
 
 
 def filter_choices(session: Session, *, actor: User) -> FilterChoices:
@@ -122,6 +124,7 @@ def filter_choices(session: Session, *, actor: User) -> FilterChoices:
     return FilterChoices(
         projects=projects.choices(session, team_id=actor.team_id),
         members=[(u.id, u.name) for u in list_users(session, actor=actor)],
+        sequences=[(s.id, s.name) for s in sequences.list_sequences(session, actor=actor)],
     )
 
 
@@ -161,6 +164,8 @@ def _check_filters(session: Session, *, team_id: int, query: StatsQuery) -> None
         )
     if query.user_id is not None:
         require_team_user(session, team_id=team_id, user_id=query.user_id, field="user_id")
+    # sequence_id is not looked up: what an archived or deleted sequence made still counts, and
+    # an id of no sequence of the team's (another team's too) counts nothing.
 
 
 # --- cohort ----------------------------------------------------------------------------------
