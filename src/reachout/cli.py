@@ -238,7 +238,7 @@ def _load_demo(db: Database) -> None:
         return
     typer.echo(
         f"Demo team {demo.team_name!r}: {demo.candidates} candidates, {demo.projects} projects, "
-        f"{demo.touchpoints} touchpoints."
+        f"{demo.touchpoints} touchpoints; two sequences, {demo.sequences_sent} emails sent."
     )
     typer.echo(f"Sign in as: {demo.email}")
     typer.echo(f"Password:   {demo.password}")

@@ -21,6 +21,7 @@ from reachout.candidates.service import email_keys, linkedin_key
 from reachout.kit.time import now
 from reachout.models import Candidate, CandidateEmail, Project, ProjectCandidate, Team, User
 from reachout.models.enums import Channel, DesignationChoice, Kind, ReplyStatus, Role
+from reachout.sequences.demo import load_sequences
 from reachout.teams import service as teams
 from reachout.touchpoints.schemas import TouchpointCreate
 from reachout.touchpoints.service import log_touchpoint
@@ -141,6 +142,7 @@ class DemoCredentials:
     candidates: int
     projects: int
     touchpoints: int
+    sequences_sent: int
 
 
 T = TypeVar("T")
@@ -174,6 +176,7 @@ def load_demo(session: Session, *, progress: Progress | None = None) -> DemoCred
     for candidate, _ in candidates:
         if candidate.id in first_touch:
             candidate.created_at = first_touch[candidate.id] - timedelta(days=rng.randint(1, 10))
+    sent = load_sequences(session, rng, staff=staff, projects=projects, until=now())
     _, token = users.create_token(session, user=staff[0], label="demo")
     session.flush()
     return DemoCredentials(
@@ -184,6 +187,7 @@ def load_demo(session: Session, *, progress: Progress | None = None) -> DemoCred
         candidates=len(candidates),
         projects=len(projects),
         touchpoints=len(plan),
+        sequences_sent=sent,
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from reachout.db import Database
 from reachout.kit import time as clock
@@ -212,23 +213,37 @@ def due_sends(db: Database, world: World, count: int) -> list[str]:
 def statuses(db: Database) -> tuple[Counter[str], Counter[str]]:
     """How many enrollments, and how many sends, are in each status."""
     with db.unit_of_work(write=False) as s:
-        enrollments = Counter(
-            dict(s.execute(select(Enrollment.status, func.count()).group_by(Enrollment.status)))
-        )
-        sends = Counter(
-            dict(s.execute(select(SequenceSend.status, func.count()).group_by(SequenceSend.status)))
-        )
+        enrollments = _counts(s, Enrollment.status)
+        sends = _counts(s, SequenceSend.status)
     return enrollments, sends
 
 
+def _counts(session: Session, column: Any) -> Counter[str]:
+    return Counter(
+        {value: n for value, n in session.execute(select(column, func.count()).group_by(column))}
+    )
+
+
 def wait_for(
-    done: Callable[[], bool], *, seconds: float, what: str, workers: list[WorkerProcess]
+    done: Callable[[], bool],
+    *,
+    seconds: float,
+    what: str,
+    workers: list[WorkerProcess],
+    db: Database,
+    sink: SlowSink,
 ) -> None:
+    """Wait until `done`, or fail saying what is missing, where things stand, and what the
+    workers said."""
     deadline = time.monotonic() + seconds
     while not done():
         if time.monotonic() > deadline:
+            enrollments, sends = statuses(db)
             logs = "\n".join(f"--- worker {w.pid}:\n{w.log()[-1500:]}" for w in workers)
-            pytest.fail(f"{what} within {seconds:.0f} s\n{logs}")
+            pytest.fail(
+                f"not {what} within {seconds:.0f} s: enrollments {dict(enrollments)}, sends "
+                f"{dict(sends)}, {len(sink.received)} mails received\n{logs}"
+            )
         time.sleep(0.2)
 
 
@@ -262,9 +277,10 @@ def test_four_workers_send_each_due_email_exactly_once(
     wait_for(
         finished(db, len(addresses)),
         seconds=240,
-        what=f"{len(addresses)} enrollments finished ({statuses(db)}, "
-        f"{len(sink.received)} mails received)",
+        what=f"{len(addresses)} enrollments finished",
         workers=workers,
+        db=db,
+        sink=sink,
     )
     for worker in workers:
         assert worker.terminate() < STOP_SECONDS
@@ -300,12 +316,24 @@ def test_a_worker_killed_mid_conversation_loses_and_repeats_nothing(
     sink.delay = 0.01
     workers = [spawn_worker() for _ in range(4)]
     wait_for(
-        lambda: len(sink.received) >= 100, seconds=120, what="100 mails received", workers=workers
+        lambda: len(sink.received) >= 100,
+        seconds=120,
+        what="100 mails received",
+        workers=workers,
+        db=db,
+        sink=sink,
     )
     # The next DATA is held: its worker is in the middle of its conversation, the mail handed
     # over and not yet acknowledged. That worker is killed there.
     sink.hold_next = True
-    wait_for(lambda: sink.held is not None, seconds=30, what="a mail held", workers=workers)
+    wait_for(
+        lambda: sink.held is not None,
+        seconds=30,
+        what="a mail held",
+        workers=workers,
+        db=db,
+        sink=sink,
+    )
     held = sends_by_message_id(db)[str(sink.held)]
     assert held.status == "sending" and held.claimed_by is not None
     [victim] = [w for w in workers if held.claimed_by.endswith(f":{w.pid}")]
@@ -316,8 +344,10 @@ def test_a_worker_killed_mid_conversation_loses_and_repeats_nothing(
     wait_for(
         finished(db, len(addresses) - 1),
         seconds=180,
-        what=f"the survivors finished the rest ({statuses(db)})",
+        what="the rest finished by the survivors",
         workers=survivors,
+        db=db,
+        sink=sink,
     )
 
     # Until its lease ends, the killed worker's send stays `sending`: nobody sends it again.
@@ -360,12 +390,26 @@ def test_sigterm_stops_a_busy_worker_within_20_seconds(
     due_sends(db, world, 200)
     sink.delay = 0.05
     worker = spawn_worker()
-    wait_for(lambda: len(sink.received) >= 5, seconds=60, what="5 mails sent", workers=[worker])
+    wait_for(
+        lambda: len(sink.received) >= 5,
+        seconds=60,
+        what="5 mails sent",
+        workers=[worker],
+        db=db,
+        sink=sink,
+    )
     if hold:
         # SIGTERM while the server sits on a mail for a few seconds: the worker ends that
         # conversation (its mail is sent, not unknown), then stops.
         sink.hold_next = True
-        wait_for(lambda: sink.held is not None, seconds=30, what="a mail held", workers=[worker])
+        wait_for(
+            lambda: sink.held is not None,
+            seconds=30,
+            what="a mail held",
+            workers=[worker],
+            db=db,
+            sink=sink,
+        )
         threading.Timer(3, sink.released.set).start()
     seconds = worker.terminate()
     assert seconds < STOP_SECONDS, worker.log()

@@ -186,7 +186,7 @@ def _cell(tp: Touchpoint) -> dict[str, Any]:
         "channel": tp.channel,
         "user_id": tp.user_id,
         "project_key": tp.project_id or NO_PROJECT_KEY,
-        "sequence_key": NO_SEQUENCE_KEY,
+        "sequence_key": tp.sequence_id or NO_SEQUENCE_KEY,
         "stage_key": tp.sequence_stage or NO_STAGE_KEY,
     }
     return key | counts_of(tp.kind, tp.designation, tp.reply_status)

@@ -17,8 +17,9 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from reachout.kit import time as clock
@@ -68,9 +69,10 @@ class Claimed:
     letter: Letter
 
 
-def _due_email(at: datetime):  # type: ignore[no-untyped-def]
+def _email_stages(columns: Any) -> Select[Any]:
+    """Active enrollments whose next stage is an email: what workers send."""
     return (
-        select(Enrollment)
+        select(columns)
         .join(
             SequenceStage,
             and_(
@@ -80,13 +82,25 @@ def _due_email(at: datetime):  # type: ignore[no-untyped-def]
         )
         .where(
             Enrollment.status == EnrollmentStatus.active.value,
-            Enrollment.next_due_at <= at,
             SequenceStage.channel == Channel.email.value,
         )
+    )
+
+
+def _due_email(at: datetime) -> Select[Any]:
+    return (
+        _email_stages(Enrollment)
+        .where(Enrollment.next_due_at <= at)
         .order_by(Enrollment.next_due_at, Enrollment.id)
         .limit(1)
         .with_for_update(skip_locked=True, of=Enrollment)
     )
+
+
+def next_send_at(session: Session) -> datetime | None:
+    """When the next email is due, of all teams (None: none is)."""
+    at: datetime | None = session.scalar(_email_stages(func.min(Enrollment.next_due_at)))
+    return at
 
 
 def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed | None]:
