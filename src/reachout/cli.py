@@ -7,6 +7,7 @@ reported by `main()` as one `error: ...` line on stderr and a non-zero exit, nev
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -196,6 +197,7 @@ def worker(
     # Imported here: only this command needs the worker and its SMTP client.
     from reachout.sequences.worker import Worker
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     with _database() as db:
         settings = db.settings
         try:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +45,20 @@ class Settings(BaseSettings):
     run_worker: bool = False
     # How often an idle worker looks for due sends: a due email leaves within this.
     worker_poll_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must look like smtp://[user:password@]host:port or smtps://...")
+        try:
+            parts.port  # noqa: B018 (reading it checks it)
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+        return value
 
 
 # A signed-in web session ends this long after sign-in, however much it is used (its cookie's

@@ -285,6 +285,8 @@ def test_four_workers_send_each_due_email_exactly_once(
     for worker in workers:
         assert worker.terminate() < STOP_SECONDS
         assert worker.process.returncode == 0, worker.log()
+        # No deadlock, nor any other database error, on the way.
+        assert "database error" not in worker.log(), worker.log()
 
     assert_each_received_once(sink, addresses)
     sends = sends_by_message_id(db)

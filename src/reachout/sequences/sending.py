@@ -114,6 +114,12 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
         # A reply committed since the enrollment's last look: the stop rule wins the race.
         _end(enrollment, EnrollmentStatus.replied, "the candidate replied")
         return True, None
+    existing = _stage_send(session, enrollment)
+    if existing is not None and existing.status == "sending":
+        # Made due again while a worker is sending this stage (resumed or re-timed meanwhile):
+        # that worker's `record`, or `recover`, moves the enrollment on.
+        enrollment.next_due_at = None
+        return True, None
     sequence = session.get(Sequence, enrollment.sequence_id)
     candidate = session.get(Candidate, enrollment.candidate_id)
     team = session.get(Team, enrollment.team_id)
@@ -141,9 +147,23 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
         enrollment.held_reason = letter
         enrollment.next_due_at = at + HOLD_RECHECK
         return True, None
-    send = _send_row(session, enrollment, stage.position, sender, letter, worker=worker, at=at)
+    send = _send_row(session, enrollment, existing, sender, letter, worker=worker, at=at)
     enrollment.held_reason = None
+    # Not due while it is being sent, so that no other worker claims it once this commits
+    # (PostgreSQL: a worker that finds the row unlocked re-reads it before locking it, and
+    # skips it); `record` or `recover` sets what comes next.
+    enrollment.next_due_at = None
     return True, Claimed(send.id, _with_ids(letter, send))
+
+
+def _stage_send(session: Session, enrollment: Enrollment) -> SequenceSend | None:
+    """The send of the enrollment's next stage, if one was ever claimed."""
+    return session.scalar(
+        select(SequenceSend).where(
+            SequenceSend.enrollment_id == enrollment.id,
+            SequenceSend.stage == enrollment.next_stage,
+        )
+    )
 
 
 def _end(enrollment: Enrollment, status: EnrollmentStatus, reason: str) -> None:
@@ -245,23 +265,19 @@ def _first_subject(sequence: Sequence) -> str | None:
 def _send_row(
     session: Session,
     enrollment: Enrollment,
-    stage: int,
+    send: SequenceSend | None,
     sender: User,
     letter: Letter,
     *,
     worker: str,
     at: datetime,
 ) -> SequenceSend:
-    send = session.scalar(
-        select(SequenceSend).where(
-            SequenceSend.enrollment_id == enrollment.id, SequenceSend.stage == stage
-        )
-    )
     if send is None:
+        assert enrollment.next_stage is not None
         send = SequenceSend(
             team_id=enrollment.team_id,
             enrollment_id=enrollment.id,
-            stage=stage,
+            stage=enrollment.next_stage,
             sender_user_id=sender.id,
             message_id=new_message_id(sender.email),
             attempts=0,

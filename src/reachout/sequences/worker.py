@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError
+
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit import time as clock
@@ -56,12 +58,22 @@ class Worker:
         log.info("worker %s started", self.name)
         try:
             while not self.stop.is_set():
-                if self.run_once() == 0:
+                if self._run_once_or_wait() == 0:
                     self.stop.wait(self.settings.worker_poll_seconds)
         finally:
             if self.mailer is not None:
                 self.mailer.close()
             log.info("worker %s stopped after %d sends", self.name, self.sent)
+
+    def _run_once_or_wait(self) -> int:
+        try:
+            return self.run_once()
+        except OperationalError as error:
+            # The database went away, or chose this transaction as a deadlock victim: it was
+            # rolled back. A send handed to SMTP whose outcome could not be recorded stays
+            # `sending` (not due) until `recover` shows it as unknown; nothing goes twice.
+            log.error("worker %s: database error, trying again: %s", self.name, error)
+            return 0
 
     def run_once(self, limit: int = BATCH) -> int:
         """Recover stale claims, then send what is due, up to `limit`: how many were handled."""
