@@ -306,3 +306,31 @@ def test_templates_and_stages_are_checked_on_save(world: World, client: httpx.Cl
         headers=world.member.headers,
     )
     assert too_many.status_code == 422
+
+
+def test_the_daily_cap_holds_the_rest_until_the_next_day(
+    db: Database, world: World, client: httpx.Client, smtp: SmtpSink, fake_clock: Clock
+) -> None:
+    fake_clock.at = at("2026-03-02 09:00")
+    ids = setup(db, world, client)
+    assert client.patch("/team", json={"daily_send_cap": 1}, headers=world.admin.headers).is_success
+    client.post(
+        f"/sequences/{ids['sequence']}/enrollments",
+        json={"candidate_ids": [ids["ada"], ids["cy"]]},
+        headers=world.member.headers,
+    )
+    w = worker(db, smtp, fake_clock)
+    assert w.run_once() == 2  # One sent, one held.
+    assert len(smtp.received) == 1
+    held = [
+        e
+        for e in client.get(
+            f"/sequences/{ids['sequence']}/enrollments", headers=world.member.headers
+        ).json()["items"]
+        if e["held_reason"]
+    ]
+    assert len(held) == 1 and "daily cap of 1" in held[0]["held_reason"]
+    assert held[0]["next_due_at"].startswith("2026-03-03T08:00:00")
+    fake_clock.at = at("2026-03-03 08:00")
+    assert w.run_once() == 1
+    assert len(smtp.received) == 2
