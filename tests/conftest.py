@@ -13,11 +13,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Playwright, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -29,8 +31,10 @@ from reachout.app import create_app
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit import security
+from reachout.kit import time as clock
 from reachout.models import Base
 from tests.factories import World, make_world
+from tests.sequences.conftest import Clock, SmtpSink, free_port
 
 DATABASES = [
     d.strip() for d in os.environ.get("REACHOUT_TEST_DATABASES", "sqlite,postgresql").split(",")
@@ -190,3 +194,22 @@ def playwright() -> Iterator[Playwright]:
 def client(live_server: LiveServer, db: Database) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url + "/api/v1", timeout=30) as c:
         yield c
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback that keeps every mail it is sent (`.received`, `.to()`)."""
+    sink = SmtpSink()
+    sink.port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The app's one clock (kit.time.now), set by the test; the live server reads it too."""
+    fake = Clock(datetime(2026, 3, 2, 14, 0, tzinfo=clock.UTC))
+    monkeypatch.setattr(clock, "now", fake)
+    return fake

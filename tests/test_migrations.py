@@ -14,7 +14,11 @@ from reachout import migrate
 from reachout.db import Database
 from reachout.models import Base
 from reachout.models.base import include_on
+from reachout.models.enums import Kind
 from reachout.models.thread import FILLFACTOR
+from reachout.touchpoints.service import SequenceStep
+from tests.factories import at, make_candidate, make_team
+from tests.touchpoints.helpers import log
 
 
 def test_migrations_match_the_models(db: Database) -> None:
@@ -26,7 +30,7 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0009"
+    assert before == after == "0010"
 
 
 def test_the_history_index_holds_live_touchpoints_only(db: Database) -> None:
@@ -94,3 +98,42 @@ def test_thread_pages_keep_room_for_updates_in_place(db: Database) -> None:
     with db.engine.connect() as conn:
         options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'thread'"))
         assert options.scalar_one() == [f"fillfactor={FILLFACTOR}"]
+
+
+def test_0009_derives_the_sequence_columns_of_threads_and_activity_again(db: Database) -> None:
+    """0009 fills what sequences made into the thread and activity_day rows (a thread by its
+    initial's sequence stage, a cell per sequence stage), as the projection would."""
+    with db.unit_of_work() as s:
+        team, admin = make_team(s)
+        c1, c2 = make_candidate(s, team=team), make_candidate(s, team=team)
+        log(s, admin, c1.id, at("2026-03-02 09:00"), step=SequenceStep(7, 1))
+        log(s, admin, c1.id, at("2026-03-03 09:00"), step=SequenceStep(7, 2))
+        log(s, admin, c1.id, at("2026-03-03 10:00"), kind=Kind.reply)
+        log(s, admin, c2.id, at("2026-03-02 11:00"))
+        log(s, admin, c2.id, at("2026-03-04 11:00"), step=SequenceStep(8, 3))
+    threads = "SELECT id, sequence_id, sequence_stage FROM thread ORDER BY id"
+    cells = (
+        "SELECT local_day, channel, user_id, project_key, sequence_key, stage_key, outreach,"
+        " initial, follow_up, replies FROM activity_day ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+    with db.engine.connect() as conn:
+        projected = conn.execute(text(threads)).all(), conn.execute(text(cells)).all()
+    assert [row[1:] for row in projected[0]] == [(7, 1), (None, None)]
+    # Per day: (sequence, stage), outreach, initial, follow-up, replies.
+    assert [row[4:] for row in projected[1]] == [
+        (0, 0, 1, 1, 0, 0),  # 2 Mar: c2's initial, by hand
+        (7, 1, 1, 1, 0, 0),  # c1's initial
+        (0, 0, 0, 0, 0, 1),  # 3 Mar: c1's reply
+        (7, 2, 1, 0, 1, 0),
+        (8, 3, 1, 0, 1, 0),  # 4 Mar
+    ]
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+        old_cells = conn.execute(text("SELECT sum(outreach), sum(replies) FROM activity_day"))
+        assert tuple(old_cells.one()) == (4, 1)
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as conn:
+        migrated = conn.execute(text(threads)).all(), conn.execute(text(cells)).all()
+    assert migrated == projected

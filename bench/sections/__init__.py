@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from bench.config import Config
-from bench.sections import api_bulk, bulk, exports, imports, load, seed, stats, web
+from bench.sections import api_bulk, bulk, exports, imports, load, seed, sequences, stats, web
 from bench.targets import Target
 
 F = TypeVar("F")
@@ -33,4 +33,5 @@ SECTIONS: dict[str, Section[Any]] = {
     "web": web,
     "imports": imports,
     "exports": exports,
+    "sequences": sequences,
 }

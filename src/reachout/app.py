@@ -19,9 +19,13 @@ from reachout.candidates import pages as candidates_pages
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit.body_limit import BodyLimit
+from reachout.mailbox import api as mailbox_api
 from reachout.projects import api as projects_api
 from reachout.projects import pages as projects_pages
 from reachout.sequences import api as sequences_api
+from reachout.sequences import editor_pages as sequences_editor
+from reachout.sequences import pages as sequences_pages
+from reachout.sequences import tasks_pages
 from reachout.sequences import worker as sequences_worker
 from reachout.stats import api as stats_api
 from reachout.stats import pages as stats_pages
@@ -60,6 +64,7 @@ def api_router() -> APIRouter:
         import_api,
         export_api,
         sequences_api,
+        mailbox_api,
         users_api,
         teams_api,
     ):
@@ -83,6 +88,9 @@ def pages_router() -> APIRouter:
         touchpoints_pages,
         followups_pages,
         stats_pages,
+        sequences_editor,
+        sequences_pages,
+        tasks_pages,
     ):
         root.include_router(pages.router)
     return root

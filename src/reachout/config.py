@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     run_worker: bool = False
     # How often an idle worker looks for due sends: a due email leaves within this.
     worker_poll_seconds: float = Field(default=2.0, gt=0)
+    # How often workers read each connected mailbox for replies (SPEC §10).
+    mailbox_poll_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("smtp_url")
     @classmethod

@@ -56,6 +56,9 @@ BAD_QUERY: dict[str, dict[str, str]] = {
     "contacted_to": {"contacted_to": "yesterday"},
     "days": {"days": "-1"},
     "later_days": {"later_days": "x"},
+    "sequence_id": {"sequence_id": "x"},
+    "sequence_stage": {"sequence_stage": "0"},
+    "status": {"status": "sleeping"},
 }
 FREE_TEXT = frozenset({"q"})
 

@@ -116,6 +116,23 @@ REQUESTS: dict[str, Extras] = {
     "POST /settings/password": lambda h: {
         "form": {"current_password": PASSWORD, "new_password": PASSWORD}
     },
+    "POST /sequences/new": lambda h: {
+        "form": {"name": "Outreach", "channel": "call", "instructions": "Call {{first_name}}"}
+    },
+    "POST /sequences/{sequence_id}/edit": lambda h: {
+        "form": {"name": "Outreach", "channel": "call", "instructions": "Call {{first_name}}"}
+    },
+    "POST /sequences/preview": lambda h: {
+        "form": {
+            "channel": "email",
+            "subject": "Hi {{first_name}}",
+            "body": "Hello",
+            "candidate_id": h["candidate_id"],
+        }
+    },
+    "POST /projects/{project_id}/add-to-sequence": lambda h: {
+        "form": {"sequence_id": h["sequence_id"], "all": "true"}
+    },
     # Wrong credentials: accepted past the CSRF check, the form is then answered 401.
     "POST /sign-in": lambda h: {"form": {"email": "nobody@example.com", "password": "not it"}},
 }

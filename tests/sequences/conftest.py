@@ -1,21 +1,16 @@
 """A real SMTP server on loopback (aiosmtpd's controller) that keeps what it receives, and a
-clock the tests set."""
+clock the tests set. Their fixtures, `smtp` and `fake_clock`, are in tests/conftest.py: the
+browser tests (tests/web) and the mailbox tests send mail too."""
 
 from __future__ import annotations
 
 import email
 import socket
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
-
-from reachout.kit import time as clock
 
 
 @dataclass
@@ -62,27 +57,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    yield sink
-    controller.stop()
-
-
 class Clock:
     def __init__(self, start: datetime) -> None:
         self.at = start
 
     def __call__(self) -> datetime:
         return self.at
-
-
-@pytest.fixture
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The app's one clock (kit.time.now), set by the test."""
-    fake = Clock(datetime(2026, 3, 2, 14, 0, tzinfo=clock.UTC))
-    monkeypatch.setattr(clock, "now", fake)
-    return fake

@@ -9,8 +9,11 @@ from typing import Any
 import httpx
 
 from reachout.db import Database
-from reachout.models import Team, User
-from reachout.models.enums import Role
+from reachout.models import Sequence, Team, User
+from reachout.models.enums import Role, Source
+from reachout.touchpoints import service as touchpoints
+from reachout.touchpoints.schemas import TouchpointCreate
+from reachout.touchpoints.service import SequenceStep
 from reachout.users import service as users
 from tests.factories import Actor, make_candidate, make_project
 
@@ -100,6 +103,32 @@ def log(
     r = client.post("/touchpoints", json=body, headers=actor.headers)
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
+
+
+def log_by_sequence(
+    db: Database, actor: Actor, body: dict[str, Any], *, sequence_id: int, stage: int
+) -> int:
+    """Log one touchpoint (`body` as POST /touchpoints takes it) as a sequence's send or task
+    does: through the touchpoint service, with its stage (SPEC §9), for `actor`. Its id."""
+    with db.unit_of_work() as s:
+        user = s.get_one(User, actor.id)
+        data = TouchpointCreate.model_validate(body)
+        step = SequenceStep(sequence_id, stage)
+        made = touchpoints.log_touchpoint(
+            s, actor=user, data=data, source=Source.sequence, step=step
+        )
+        return made.id
+
+
+def make_sequence(db: Database, owner: Actor, name: str) -> int:
+    """A sequence of the owner's team (stats read only its name, so it has no stages); its id."""
+    with db.unit_of_work() as s:
+        sequence = Sequence(
+            team_id=owner.user.team_id, name=name, owner_user_id=owner.id, created_by_id=owner.id
+        )
+        s.add(sequence)
+        s.flush()
+        return sequence.id
 
 
 def get_stats(client: httpx.Client, actor: Actor, **params: Any) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from reachout.db import Database
-from reachout.models import User
-from reachout.models.enums import Source
-from reachout.touchpoints import service as touchpoints
-from reachout.touchpoints.schemas import TouchpointCreate
-from reachout.touchpoints.service import SequenceStep
-from tests.stats.helpers import StatsTeam, get_stats, make_stats_team, rounded
+from tests.stats.helpers import (
+    StatsTeam,
+    get_stats,
+    log_by_sequence,
+    make_stats_team,
+    rounded,
+)
 
 # New York moves its clocks on Sun 8 Mar 2026; the grid runs from 6 Mar to 10 Mar.
 BASE = datetime(2026, 3, 6, 0, 0, tzinfo=UTC)
@@ -133,7 +134,7 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
         if step is None:
             run.post("/touchpoints", body)
         else:
-            _log_by_sequence(run, body, SequenceStep(*step))
+            log_by_sequence(run.db, team.ana, body, sequence_id=step[0], stage=step[1])
     elif name in ("move", "delete", "edit") and (live := run.live_ids()):
         tp_id = live[op[1] % len(live)]
         if name == "move":
@@ -160,14 +161,6 @@ def apply(run: Run, op: tuple[Any, ...]) -> None:
         batch_id = run.batches.pop(op[1] % len(run.batches))
         r = run.client.delete(f"/batches/{batch_id}", headers=team.ana.headers)
         assert r.status_code == 200, r.text
-
-
-def _log_by_sequence(run: Run, body: dict[str, Any], step: SequenceStep) -> None:
-    """What a sequence's send or task does: the touchpoint service's log, with its stage."""
-    with run.db.unit_of_work() as s:
-        actor = s.get_one(User, run.team.ana.id)
-        data = TouchpointCreate.model_validate(body)
-        touchpoints.log_touchpoint(s, actor=actor, data=data, source=Source.sequence, step=step)
 
 
 def _edit(run: Run, tp_id: int, value: str | None) -> None:

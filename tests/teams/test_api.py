@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from reachout.db import Database
 from reachout.models import AuditEvent
+from reachout.sequences.schedule import DAY_NAMES
+from reachout.teams.schemas import WEEKDAYS
 from tests.factories import World
 from tests.problems import assert_problem
 
@@ -175,3 +177,7 @@ def test_only_an_admin_changes_the_sending_settings(client: httpx.Client, world:
     r = client.patch("/team", json={"daily_send_cap": 5}, headers=world.member.headers)
     assert_problem(r, 403)
     assert client.get("/team", headers=world.member.headers).json()["daily_send_cap"] == 200
+
+
+def test_the_days_are_the_ones_the_sender_reads() -> None:
+    assert tuple(WEEKDAYS) == DAY_NAMES

@@ -86,7 +86,7 @@ def test_an_admin_saves_the_sending_hours_and_sees_them(
     ("change", "message"),
     [
         ({"days": []}, "at least one day"),
-        ({"start": "7:30"}, "sending_hours.start: must be a time of day"),
+        ({"start": "7:30"}, 'sending_hours.start: must be a time "HH:MM"'),
         ({"start": "18:00", "end": "09:00"}, "start 18:00 must be before end 09:00"),
         (
             {"holidays": "2026-12-25\nChristmas"},

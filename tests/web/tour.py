@@ -16,6 +16,9 @@ from playwright.sync_api import Page, expect
 from reachout.db import Database
 from reachout.models import User
 from reachout.models.enums import Channel
+from reachout.sequences import enrollments
+from reachout.sequences import service as sequences
+from reachout.sequences.schemas import EnrollmentCreate, SequenceCreate, StageIn
 from tests.factories import World, make_candidate, make_project
 from tests.touchpoints.helpers import log
 
@@ -26,6 +29,7 @@ LONG_NAME = "Maximiliana Featherstonehaugh-Wolstenholme"
 class Sights:
     candidate_id: int
     project_id: int
+    sequence_id: int
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,35 @@ def seed(db: Database, world: World) -> Sights:
         assert admin is not None and member is not None
         log(s, admin, long_one.id, recently, channel=Channel.call)
         log(s, member, others[0].id, recently + timedelta(hours=1), channel=Channel.text)
-        return Sights(candidate_id=long_one.id, project_id=project.id)
+        # A sequence the long-named candidate is in: its first stage, a call, is the admin's task.
+        sequence = sequences.create_sequence(
+            s,
+            actor=admin,
+            data=SequenceCreate(
+                name="Senior Backend Engineer outreach, Platform Infrastructure (EMEA)",
+                stages=[
+                    StageIn(
+                        channel=Channel.call,
+                        instructions="Call {{first_name}} about {{project_name}}; "
+                        "ask about on call one week in six.",
+                    ),
+                    StageIn(
+                        channel=Channel.email,
+                        delay_days=3,
+                        business_days=True,
+                        subject="{{first_name}}, a role at {{company|your company}}",
+                        body="Hi {{first_name}},\n\nFollowing our call: {{project_name}}.",
+                    ),
+                ],
+            ),
+        )
+        enrollments.enroll(
+            s,
+            actor=admin,
+            sequence_id=sequence.id,
+            data=EnrollmentCreate(project_id=project.id, candidate_ids=[long_one.id]),
+        )
+        return Sights(candidate_id=long_one.id, project_id=project.id, sequence_id=sequence.id)
 
 
 def _open_log_activity(page: Page) -> None:
@@ -79,6 +111,24 @@ def _open_bulk_dialog(page: Page) -> None:
     page.get_by_role("button", name="More").click()
     page.get_by_role("menuitem", name="Log Outreach/Reply").click()
     expect(page.get_by_role("dialog", name="Log Outreach/Reply")).to_be_visible()
+
+
+def _open_sequence_dialog(page: Page) -> None:
+    page.locator("[data-row-check]").first.check()
+    page.get_by_role("button", name="More").click()
+    page.get_by_role("menuitem", name="Add to sequence").click()
+    dialog = page.get_by_role("dialog", name="Add to sequence")
+    expect(dialog.get_by_label("Send as")).to_be_visible()
+
+
+def _preview_shown(page: Page) -> None:
+    expect(page.locator("#preview .preview-stages, #preview p.muted").first).to_be_visible()
+    expect(page.locator("#preview")).not_to_contain_text("Loading the preview")
+
+
+def _open_complete(page: Page) -> None:
+    page.get_by_role("link", name="Complete").first.click()
+    expect(page.get_by_role("dialog", name="Log Activity").get_by_label("Note")).to_be_visible()
 
 
 def _open(summary: str) -> Callable[[Page], None]:
@@ -116,6 +166,13 @@ def stops(sights: Sights) -> list[Stop]:
         Stop("profile, Edit candidate", candidate, then=_open("Edit candidate")),
         Stop("projects, New project", "/projects", then=_open("New project")),
         Stop("project, bulk dialog", project, then=_open_bulk_dialog),
+        Stop("project, Add to sequence", project, then=_open_sequence_dialog),
+        Stop("Sequences", "/sequences"),
+        Stop("sequence", f"/sequences/{sights.sequence_id}"),
+        Stop("sequence editor, new", "/sequences/new", then=_preview_shown),
+        Stop("sequence editor", f"/sequences/{sights.sequence_id}/edit", then=_preview_shown),
+        Stop("Tasks", "/tasks"),
+        Stop("Tasks, Complete", "/tasks", then=_open_complete),
         Stop("Outreach Stats", "/stats?group_by=user"),
         Stop("settings", "/settings"),
         Stop("import", "/candidates/import"),

@@ -16,6 +16,7 @@ from reachout.errors import Conflict, Invalid
 from reachout.models import Candidate, User
 from reachout.projects import service as projects
 from reachout.routing import get_session
+from reachout.sequences import rows as sequence_rows
 from reachout.touchpoints import service as touchpoints
 from reachout.touchpoints.pages import ActivityForm, activity_context, render_activity
 from reachout.touchpoints.schemas import TouchpointCreate
@@ -121,6 +122,8 @@ def render_profile(
         ],
         "can_delete": service.may_delete(session, actor=user, candidate_id=candidate.id),
         "edit": CandidateForm.of(read).values(),
+        "enrollments": sequence_rows.of_candidate(session, actor=user, candidate_id=candidate.id),
+        "STATUSES": sequence_rows.STATUSES,
         "nav": "candidates",
         **extra,
     }

@@ -94,6 +94,9 @@ class CandidateRead(BaseModel):
     company: str | None
     location: str | None
     project_ids: list[int]
+    bounced_emails: list[str] = Field(
+        description="Addresses whose mail bounced: sequences no longer send to them"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -111,6 +114,7 @@ class CandidateRead(BaseModel):
             company=candidate.company,
             location=candidate.location,
             project_ids=project_ids,
+            bounced_emails=[e.email for e in candidate.emails if e.bounced_at is not None],
             created_at=candidate.created_at,
             updated_at=candidate.updated_at,
         )

@@ -5,6 +5,7 @@ from reachout.models.audit import AuditEvent
 from reachout.models.base import Base
 from reachout.models.candidate import Candidate, CandidateEmail
 from reachout.models.idempotency import IdempotencyRecord
+from reachout.models.mailbox import Mailbox, MailboxMessage
 from reachout.models.project import Project, ProjectCandidate
 from reachout.models.sequence import Enrollment, Sequence, SequenceSend, SequenceStage, SequenceTask
 from reachout.models.signin import SignInFailure
@@ -25,6 +26,8 @@ __all__ = [
     "Enrollment",
     "IdempotencyRecord",
     "InstanceSetting",
+    "Mailbox",
+    "MailboxMessage",
     "Project",
     "ProjectCandidate",
     "Sequence",

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base, UTCDateTime, utcnow
@@ -81,4 +91,7 @@ class Touchpoint(Base):
     # The sequence and its stage (1-based) that made it (SPEC §9); null outside sequences.
     sequence_id: Mapped[int | None] = mapped_column(nullable=True)
     sequence_stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A reply read from a mailbox (SPEC §10): its status is Reachout's suggestion until a user
+    # sets it.
+    reply_status_suggested: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -32,6 +32,11 @@ def _at(values: list[str], index: int) -> str:
     return values[index] if index < len(values) else ""
 
 
+def _text(value: str) -> str | None:
+    """A template as typed; a blank one is none."""
+    return value if value.strip() else None
+
+
 def _instant(value: str, time_zone: str, field: str) -> Any:
     try:
         return local_datetime(value, time_zone)
@@ -141,28 +146,27 @@ class EditorForm:
                 "business_days": s["business_days"],
             }
             if s["channel"] == Channel.email.value:
-                stage.update(subject=s["subject"].strip() or None, body=s["body"] or None)
+                stage.update(subject=_text(s["subject"]), body=_text(s["body"]))
             else:
-                stage["instructions"] = s["instructions"].strip() or None
+                stage["instructions"] = _text(s["instructions"])
             stages.append(stage)
         return validate(SequenceCreate, {"name": self.name, "stages": stages})
 
 
 class EnrollForm:
-    """Add to sequence, from a project's page: the sequence, the sender, when to start, and
-    the selection (the ticked rows, or `all`: every candidate of the project)."""
+    """Add to sequence, from a project's page: the sequence, the sender, when to start (blank:
+    now), and the selection (the ticked rows, or `all`: every candidate of the project)."""
 
     def __init__(
         self,
         sequence_id: str = Form(""),
         sender_user_id: str = Form(""),
-        start: str = Form("now"),
         start_at: str = Form(""),
         candidate_ids: list[str] = Form([]),
         everyone: str = Form("false", alias="all"),
     ) -> None:
         self.sequence_id, self.sender_user_id = sequence_id.strip(), sender_user_id.strip()
-        self.start, self.start_at = start, start_at
+        self.start_at = start_at
         self.candidate_ids, self.everyone = candidate_ids, everyone == "true"
 
     def chosen_sequence(self) -> int:
@@ -180,9 +184,7 @@ class EnrollForm:
             data["candidate_ids"] = [_id(v, "candidate_ids") for v in self.candidate_ids]
         if self.sender_user_id:
             data["sender_user_id"] = _id(self.sender_user_id, "sender_user_id")
-        if self.start == "at":
-            if not self.start_at.strip():
-                raise Invalid.on("start_at", "choose when to start, or start now")
+        if self.start_at.strip():
             data["start_at"] = _instant(self.start_at, time_zone, "start_at")
         return validate(EnrollmentCreate, data)
 

@@ -115,7 +115,7 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
         _end(enrollment, EnrollmentStatus.replied, "the candidate replied")
         return True, None
     existing = _stage_send(session, enrollment)
-    if existing is not None and existing.status == "never":
+    if existing is not None and existing.status == "sending":
         # Made due again while a worker is sending this stage (resumed or re-timed meanwhile):
         # that worker's `record`, or `recover`, moves the enrollment on.
         enrollment.next_due_at = None
@@ -152,6 +152,7 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
     # Not due while it is being sent, so that no other worker claims it once this commits
     # (PostgreSQL: a worker that finds the row unlocked re-reads it before locking it, and
     # skips it); `record` or `recover` sets what comes next.
+    enrollment.next_due_at = None
     return True, Claimed(send.id, _with_ids(letter, send))
 
 

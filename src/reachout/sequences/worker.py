@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit import time as clock
+from reachout.mailbox import poller
 from reachout.sequences import sending
 from reachout.sequences.mail import Mailer, SmtpConfig
 
@@ -76,7 +77,10 @@ class Worker:
             return 0
 
     def run_once(self, limit: int = BATCH) -> int:
-        """Recover stale claims, then send what is due, up to `limit`: how many were handled."""
+        """Read the mailboxes that are due, recover stale claims, then send what is due, up to
+        `limit`: how many sends were handled. Mailboxes first: a reply that has arrived stops
+        its enrollment before the next stage can go."""
+        poller.poll_due(self.db, self.settings, worker=self.name, at=self._now())
         with self.db.unit_of_work() as session:
             recovered = sending.recover(session, at=self._now())
         if recovered:

@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // Where a dialog's form answers (bulk Log Outreach/Reply, Add to sequence).
+  var RESULT_IDS = ["bulk-result", "enroll-result"];
+  var RESULTS = "#" + RESULT_IDS.join(", #");
+
   function showAlert(text) {
     var box = document.getElementById("alert");
     if (!box) return;
@@ -60,11 +64,11 @@
     }
     var hint = document.getElementById("more-hint");
     if (hint && n) hint.textContent = "";
-    var who = document.getElementById("bulk-who");
-    if (who) {
+    // The dialogs that act on the selection (Log Outreach/Reply, Add to sequence) say whom for.
+    document.querySelectorAll("#bulk-who, [data-selection-who]").forEach(function (who) {
       who.textContent = s.everyone ? "For all " + s.total + " candidates of this project."
         : "For the " + n + " selected candidate" + (n === 1 ? "" : "s") + ".";
-    }
+    });
     return n;
   }
 
@@ -148,7 +152,8 @@
         if (!dialog) return;
         var hint = document.getElementById("more-hint");
         if (hint) hint.textContent = "";
-        if (dialog.id === "bulk-dialog" && describeSelection() === 0) {
+        var forSelection = dialog.id === "bulk-dialog" || dialog.hasAttribute("data-selection");
+        if (forSelection && describeSelection() === 0) {
           // Said beside More, where the eye is (#more-hint is an alert region).
           if (hint) hint.textContent = "Select at least one candidate first.";
           else showAlert("Select at least one candidate first.");
@@ -156,7 +161,7 @@
         }
         var form = dialog.querySelector("form");
         if (form) form.hidden = false;
-        var result = dialog.querySelector("#bulk-result");
+        var result = dialog.querySelector(RESULTS);
         if (result) result.innerHTML = "";
         dialog.returnFocusTo = document.getElementById("more-button") || opener;
         dialog.showModal();
@@ -176,16 +181,18 @@
     if (closer) { var d = closer.closest("dialog"); if (d) d.close(); }
   });
 
+  // A dialog's result, once saved: its form is done with, and focus goes to what follows
+  // (Undo, Close).
   document.addEventListener("htmx:afterSwap", function (e) {
-    var result = document.getElementById("bulk-result");
-    if (result && e.detail.target && e.detail.target.id === "bulk-result") {
-      var undo = result.querySelector("button");
-      if (e.detail.xhr.status < 300) {
-        var form = document.getElementById("bulk-form");
-        if (form) form.hidden = true;
-      }
-      if (undo) undo.focus();
-    }
+    var id = e.detail.target && e.detail.target.id;
+    if (RESULT_IDS.indexOf(id) === -1) return;
+    var result = document.getElementById(id);
+    if (!result) return;
+    var dialog = result.closest("dialog");
+    var form = dialog && dialog.querySelector("form");
+    var next = result.querySelector("button.primary") || result.querySelector("button");
+    if (e.detail.xhr.status < 300 && form) form.hidden = true;
+    if (next) next.focus();
   });
 
   // After Save activity (or an edit, a deletion) the section is new and the focused button

@@ -18,6 +18,7 @@ from pydantic import (
 
 from reachout.kit.time import bounded_day, is_time_zone
 from reachout.kit.types import StrictInt, no_nul
+from reachout.sequences.schedule import format_hhmm, parse_hhmm
 
 if TYPE_CHECKING:
     from reachout.models import Team
@@ -36,22 +37,25 @@ class Weekday(StrEnum):
     sun = "sun"
 
 
+# In week order: the names the sender reads (sequences.schedule.DAY_NAMES).
 WEEKDAYS = list(Weekday)
 
-_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+
+def _time_of_day(value: str, *, allow_24: bool) -> str:
+    # Read as the sender reads it (sequences.schedule), and stored as it writes it; ASCII
+    # digits only, which its pattern alone would not hold to.
+    if not value.isascii():
+        raise ValueError(f"must be a time HH:MM, not {value[:20]!r}")
+    return format_hhmm(parse_hhmm(value, allow_24=allow_24))
 
 
 def _start_time(value: str) -> str:
-    if not _HHMM.fullmatch(value):
-        raise ValueError("must be a time of day, HH:MM (00:00 to 23:59)")
-    return value
+    return _time_of_day(value, allow_24=False)
 
 
 def _end_time(value: str) -> str:
     # The end of the day is 24:00, so that sending can run up to midnight.
-    if value != "24:00" and not _HHMM.fullmatch(value):
-        raise ValueError("must be a time of day, HH:MM (00:00 to 24:00)")
-    return value
+    return _time_of_day(value, allow_24=True)
 
 
 def _day_text(value: Any) -> Any:

@@ -14,6 +14,7 @@ from reachout.models import Candidate, User
 from reachout.models.enums import DesignationChoice, Kind
 from reachout.projects.service import project_names
 from reachout.routing import get_session
+from reachout.sequences import service as sequences
 from reachout.touchpoints import bulk, service, timeline
 from reachout.touchpoints.permissions import can_change
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
@@ -73,6 +74,11 @@ def activity_context(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
         "editable": {t.id for t in entries if can_change(user, t)},
+        "sequence_names": sequences.sequence_names(
+            session,
+            team_id=user.team_id,
+            sequence_ids=[t.sequence_id for t in entries if t.sequence_id],
+        ),
         # Only the section's Log Activity form uses it, not a page of older entries.
         "reply_channel": None
         if before_id is not None

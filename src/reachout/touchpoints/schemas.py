@@ -99,6 +99,9 @@ class TouchpointRead(BaseModel):
     designation: Designation | None
     designation_mode: DesignationMode | None
     reply_status: ReplyStatus | None
+    reply_status_suggested: bool = Field(
+        description="A reply read from a mailbox: its status is suggested until a user sets it"
+    )
     note: str | None
     occurred_at: datetime
     project_id: int | None

@@ -83,7 +83,10 @@ def log_touchpoint(
     data: TouchpointCreate,
     source: Source = Source.manual,
     step: SequenceStep | None = None,
+    suggested: bool = False,
 ) -> Touchpoint:
+    """Log one touchpoint; `suggested`: its reply status is Reachout's suggestion (a reply read
+    from a mailbox) until a user sets it."""
     team = actor.team
     candidate_id = data.candidate_id
     occurred_at = data.occurred_at or now()
@@ -118,6 +121,7 @@ def log_touchpoint(
         source=source.value,
         sequence_id=step.sequence_id if step else None,
         sequence_stage=step.stage if step else None,
+        reply_status_suggested=suggested,
         **designation_columns(data.kind, data.designation),
     )
     if not end.later:
@@ -186,6 +190,8 @@ def _changed_columns(touchpoint: Touchpoint, changes: TouchpointUpdate) -> dict[
             values[name] = value.value if isinstance(value, Channel) else value
     if "reply_status" in fields:
         values["reply_status"] = changes.reply_status.value if changes.reply_status else None
+        # A user set it: no longer a suggestion.
+        values["reply_status_suggested"] = False
     if "designation" in fields and kind == Kind.outreach:
         values.update(designation_columns(kind, changes.designation))
     return values
