@@ -91,7 +91,27 @@ def test_no_password_or_token_is_stored_in_clear(
         form["csrf_token"] = WebClient(http).csrf()
         assert http.post("/sign-in", data=form).status_code == 401
 
-    passwords = [PASSWORD, by_api, by_page, shown_once, mistyped]
+    # A mailbox's app password (SPEC §10) is stored encrypted, and read back to log in.
+    mailbox_password = "imap-Pass-6h2w9e"
+    connected = client.put(
+        "/me/mailbox",
+        json={
+            "host": "imap.example.org",
+            "port": 993,
+            "username": "admin@example.org",
+            "password": mailbox_password,
+        },
+        headers=admin,
+    )
+    assert connected.status_code == 200 and mailbox_password not in connected.text
+    with db.unit_of_work() as s:
+        from reachout.mailbox.service import server_of
+        from reachout.models import Mailbox
+
+        stored_mailbox = s.scalars(select(Mailbox)).one()
+        assert server_of(s, db.settings, stored_mailbox).password == mailbox_password
+
+    passwords = [PASSWORD, by_api, by_page, shown_once, mistyped, mailbox_password]
     tokens = [api_token, page_token[0], world.admin.token, world.member.token]
     # A token without its fixed prefix is still the secret.
     secrets = passwords + tokens + [t.removeprefix(security.TOKEN_PREFIX) for t in tokens]
