@@ -252,6 +252,10 @@ def test_the_demo_is_a_believable_team_with_three_months_of_outreach(db: Databas
 
         touchpoints = list(s.scalars(select(Touchpoint)))
         assert len(touchpoints) == demo.touchpoints
+        # Two sequences with history: their emails and tasks are touchpoints of the ledger.
+        from_sequences = [t for t in touchpoints if t.source == "sequence"]
+        assert demo.sequences_sent == len([t for t in from_sequences if t.channel == "email"])
+        assert {t.sequence_stage for t in from_sequences} == {1, 2, 3}
         assert 250 <= len(touchpoints) <= 700
         outreach = [t for t in touchpoints if t.kind == "outreach"]
         replies = [t for t in touchpoints if t.kind == "reply"]

@@ -14,12 +14,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reachout.candidates.service import email_keys, linkedin_key
 from reachout.kit.time import now
-from reachout.models import Candidate, CandidateEmail, Project, ProjectCandidate, Team, User
+from reachout.models import (
+    Candidate,
+    CandidateEmail,
+    Project,
+    ProjectCandidate,
+    Team,
+    Touchpoint,
+    User,
+)
 from reachout.models.enums import Channel, DesignationChoice, Kind, ReplyStatus, Role
 from reachout.sequences.demo import load_sequences
 from reachout.teams import service as teams
@@ -186,7 +194,10 @@ def load_demo(session: Session, *, progress: Progress | None = None) -> DemoCred
         token=token,
         candidates=len(candidates),
         projects=len(projects),
-        touchpoints=len(plan),
+        touchpoints=session.scalar(
+            select(func.count()).select_from(Touchpoint).where(Touchpoint.team_id == team.id)
+        )
+        or 0,
         sequences_sent=sent,
     )
 

@@ -39,9 +39,14 @@ class MailboxUpdate(BaseModel):
     username: Annotated[
         str, StringConstraints(min_length=1, max_length=320), AfterValidator(no_nul)
     ]
-    password: Annotated[
-        str, StringConstraints(min_length=1, max_length=1000), AfterValidator(no_nul)
-    ] = Field(description="An app password; stored encrypted, never shown again")
+    password: (
+        Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(no_nul)]
+        | None
+    ) = Field(
+        default=None,
+        description="An app password; stored encrypted, never shown again. Left out on an "
+        "update of the same server, account and security, the stored one is kept",
+    )
 
 
 class MailboxRead(BaseModel):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.config import Settings
-from reachout.errors import NotFound
+from reachout.errors import Invalid, NotFound
 from reachout.kit import time as clock
-from reachout.mailbox import imap, secrets
+from reachout.mailbox import imap, repository, secrets
 from reachout.mailbox.schemas import MailboxTest, MailboxUpdate
 from reachout.models import Mailbox, User
 
@@ -39,7 +41,7 @@ def connect_mailbox(
     mailbox = find_mailbox(session, actor=actor)
     before = _public(mailbox) if mailbox else None
     # Encrypted first: reading the instance secret may flush the session.
-    encrypted = secrets.encrypt(session, settings, data.password)
+    encrypted = _password_token(session, settings, mailbox, data)
     if mailbox is None:
         mailbox = Mailbox(team_id=actor.team_id, user_id=actor.id, password_encrypted=encrypted)
         session.add(mailbox)
@@ -48,13 +50,15 @@ def connect_mailbox(
         data.port,
         data.username,
     )
+    if server_changed or (mailbox.tls, mailbox.password_encrypted) != (data.tls, encrypted):
+        # Read with other settings from now on: how the last reading went no longer tells.
+        mailbox.status = "pending"
+        mailbox.last_error = None
     mailbox.host = data.host
     mailbox.port = data.port
     mailbox.tls = data.tls.value
     mailbox.username = data.username
     mailbox.password_encrypted = encrypted
-    mailbox.status = "pending"
-    mailbox.last_error = None
     if server_changed:
         # Another mailbox: it is read from now on, from its start.
         mailbox.connected_at = clock.now()
@@ -72,6 +76,29 @@ def connect_mailbox(
         after=_public(mailbox),
     )
     return mailbox
+
+
+def _password_token(
+    session: Session, settings: Settings, mailbox: Mailbox | None, data: MailboxUpdate
+) -> str:
+    """The password to store: the one given, encrypted, or, left out, the one stored, but
+    only for the same server, account and security. Kept for another, it would be sent where
+    its owner never typed it (or in clear): a signed-in session alone must not move it."""
+    if data.password is not None:
+        return secrets.encrypt(session, settings, data.password)
+    if mailbox is None:
+        raise Invalid.on("password", "enter the mailbox's password (an app password)")
+    same = (mailbox.host, mailbox.port, mailbox.tls, mailbox.username) == (
+        data.host,
+        data.port,
+        data.tls.value,
+        data.username,
+    )
+    if not same:
+        raise Invalid.on(
+            "password", "enter the password again for another server, account or security"
+        )
+    return mailbox.password_encrypted
 
 
 def delete_mailbox(session: Session, *, actor: User) -> None:
@@ -109,3 +136,15 @@ def check_mailbox(session: Session, *, actor: User, settings: Settings) -> Mailb
         return MailboxTest(ok=False, detail=str(error))
     mailbox.status, mailbox.last_error = "ok", None
     return MailboxTest(ok=True, detail=detail)
+
+
+def suggestion_words(
+    session: Session, *, actor: User, touchpoint_ids: Collection[int]
+) -> dict[int, list[str]]:
+    """Why each of these replies read from a mailbox got its suggested status: the words of its
+    text that decided it, by touchpoint id."""
+    found = repository.suggested_because(
+        session, team_id=actor.team_id, touchpoint_ids=touchpoint_ids
+    )
+    # Stored as intake wrote them: the phrases joined with ", ".
+    return {touchpoint_id: words.split(", ") for touchpoint_id, words in found.items()}

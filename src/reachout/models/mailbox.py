@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reachout.models.base import Base, UTCDateTime, utcnow
@@ -64,7 +72,8 @@ class MailboxMessage(Base):
     subject: Mapped[str | None] = mapped_column(Text, nullable=True)
     enrollment_id: Mapped[int | None] = mapped_column(nullable=True)
     candidate_id: Mapped[int | None] = mapped_column(nullable=True)
-    touchpoint_id: Mapped[int | None] = mapped_column(nullable=True)
+    # Indexed: the timeline looks up why a reply's status was suggested.
+    touchpoint_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     # The words that decided the suggested reply status (a reply).
     suggested_because: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

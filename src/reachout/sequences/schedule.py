@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = frozenset(range(5))
-_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)", re.ASCII)
 
 
 @overload

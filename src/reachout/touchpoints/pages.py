@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
 from reachout.kit.time import now
+from reachout.mailbox import service as mailboxes
 from reachout.models import Candidate, User
 from reachout.models.enums import DesignationChoice, Kind
 from reachout.projects.service import project_names
@@ -21,6 +22,7 @@ from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
 from reachout.users import service as users
 from reachout.users.auth import page_user
 from reachout.web.forms import errors_by_field, local_datetime, validate
+from reachout.web.labels import REPLY_STATUSES
 from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
@@ -74,6 +76,10 @@ def activity_context(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
         "editable": {t.id for t in entries if can_change(user, t)},
+        # Replies read from a mailbox whose status is still a suggestion: the words that decided it.
+        "suggested_because": mailboxes.suggestion_words(
+            session, actor=user, touchpoint_ids=[t.id for t in entries if t.reply_status_suggested]
+        ),
         "sequence_names": sequences.sequence_names(
             session,
             team_id=user.team_id,
@@ -135,6 +141,31 @@ def edit_activity(
         context = {"t": touchpoint, "now": now(), "errors": errors_by_field(exc)}
         return render(request, "touchpoints/_edit.html", context, user=user, status=422)
     return render_activity(request, session, user, candidate, message="Activity updated.")
+
+
+@router.post("/touchpoints/{touchpoint_id}/reply-status")
+def set_reply_status(
+    request: Request,
+    touchpoint_id: int,
+    reply_status: str = Form(""),
+    user: User = Depends(page_user),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Confirm a reply's suggested status, or set another: one click on the timeline. Either
+    way the status is the user's from then on, no longer a suggestion."""
+    touchpoint = service.get_touchpoint(session, actor=user, touchpoint_id=touchpoint_id)
+    candidate = service.candidate_of(session, touchpoint)
+    confirmed = (
+        touchpoint.reply_status_suggested and (touchpoint.reply_status or "") == reply_status
+    )
+    try:
+        changes = validate(TouchpointUpdate, {"reply_status": reply_status or None})
+        service.update_touchpoint(session, actor=user, touchpoint_id=touchpoint.id, changes=changes)
+    except Invalid as exc:
+        return render_activity(request, session, user, candidate, status=422, error=exc.detail)
+    shown = REPLY_STATUSES.get(reply_status, "no status")
+    message = f"Reply status {'confirmed' if confirmed else 'set'}: {shown}."
+    return render_activity(request, session, user, candidate, message=message)
 
 
 @router.post("/touchpoints/{touchpoint_id}/delete")
