@@ -20,6 +20,7 @@ from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit.body_limit import BodyLimit
 from reachout.mailbox import api as mailbox_api
+from reachout.mailbox import pages as mailbox_pages
 from reachout.projects import api as projects_api
 from reachout.projects import pages as projects_pages
 from reachout.sequences import api as sequences_api
@@ -78,6 +79,7 @@ def pages_router() -> APIRouter:
         users_pages,
         extension,
         teams_pages,
+        mailbox_pages,
         # Before the candidates' own pages: /candidates/import and /candidates/export are not
         # a candidate's id.
         import_pages,

@@ -15,11 +15,12 @@ from playwright.sync_api import Page, expect
 
 from reachout.db import Database
 from reachout.models import User
-from reachout.models.enums import Channel
+from reachout.models.enums import Channel, ReplyStatus
 from reachout.sequences import enrollments
 from reachout.sequences import service as sequences
 from reachout.sequences.schemas import EnrollmentCreate, SequenceCreate, StageIn
 from tests.factories import World, make_candidate, make_project
+from tests.mailbox.helpers import connect, mailbox_reply
 from tests.touchpoints.helpers import log
 
 LONG_NAME = "Maximiliana Featherstonehaugh-Wolstenholme"
@@ -68,6 +69,22 @@ def seed(db: Database, world: World) -> Sights:
         assert admin is not None and member is not None
         log(s, admin, long_one.id, recently, channel=Channel.call)
         log(s, member, others[0].id, recently + timedelta(hours=1), channel=Channel.text)
+        # The admin's mailbox, which could not be read, and a reply read from it (before the
+        # enrollment below, which a reply would stop) whose status is still a suggestion; the
+        # long-named candidate's address bounced.
+        mailbox = connect(s, db.settings, admin, host="127.0.0.1", port=1)  # nothing listens
+        mailbox.status, mailbox.last_error = "error", "cannot reach 127.0.0.1:1: refused"
+        mailbox_reply(
+            s,
+            db.settings,
+            admin,
+            candidate_id=long_one.id,
+            text="Thanks for reaching out! Happy to chat about the platform role next week.",
+            status=ReplyStatus.interested,
+            because=["happy to chat"],
+            at=recently + timedelta(hours=3),
+        )
+        long_one.emails[0].bounced_at = recently + timedelta(hours=4)
         # A sequence the long-named candidate is in: its first stage, a call, is the admin's task.
         sequence = sequences.create_sequence(
             s,
@@ -144,6 +161,11 @@ def _open_export_menu(page: Page) -> None:
     expect(page.get_by_role("menuitem", name="Candidates (CSV)")).to_be_visible()
 
 
+def _test_mailbox(page: Page) -> None:
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#mailbox-state")).to_contain_text("Test connection failed")
+
+
 def _open_shortcuts(page: Page) -> None:
     page.locator("h1").click()
     page.keyboard.press("?")
@@ -175,6 +197,7 @@ def stops(sights: Sights) -> list[Stop]:
         Stop("Tasks, Complete", "/tasks", then=_open_complete),
         Stop("Outreach Stats", "/stats?group_by=user"),
         Stop("settings", "/settings"),
+        Stop("settings, Test connection", "/settings", then=_test_mailbox),
         Stop("import", "/candidates/import"),
         Stop("404", "/candidates/999999999"),
     ]

@@ -50,4 +50,6 @@ def test_mailbox(
 ) -> MailboxTest:
     """Log in to your mailbox now and say how it went."""
     settings = request.app.state.settings
-    return service.check_mailbox(session, actor=user, settings=settings)
+    return service.check_mailbox(
+        session, actor=user, settings=settings, before_login=session.commit
+    )

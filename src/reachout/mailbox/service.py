@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reachout import audit
@@ -126,16 +126,37 @@ def server_of(session: Session, settings: Settings, mailbox: Mailbox) -> imap.Se
     )
 
 
-def check_mailbox(session: Session, *, actor: User, settings: Settings) -> MailboxTest:
-    """Log in now and say how it went; the outcome is also the mailbox's status."""
+def check_mailbox(
+    session: Session,
+    *,
+    actor: User,
+    settings: Settings,
+    before_login: Callable[[], object] | None = None,
+) -> MailboxTest:
+    """Log in now and say how it went; the outcome is also the mailbox's status, unless its
+    settings changed meanwhile. `before_login` runs just before the login, which may wait for
+    the server's timeout: an edge ends its transaction there, so that no lock (SQLite's one
+    writer) is held while another server is waited for."""
     mailbox = get_mailbox(session, actor=actor)
+    tried = [
+        getattr(Mailbox, name) == getattr(mailbox, name)
+        for name in ("host", "port", "tls", "username", "password_encrypted")
+    ]
     try:
-        detail = imap.check(server_of(session, settings, mailbox))
-    except (imap.MailboxUnavailable, secrets.SecretError) as error:
-        mailbox.status, mailbox.last_error = "error", str(error)
-        return MailboxTest(ok=False, detail=str(error))
-    mailbox.status, mailbox.last_error = "ok", None
-    return MailboxTest(ok=True, detail=detail)
+        server = server_of(session, settings, mailbox)
+        if before_login is not None:
+            before_login()
+        result = MailboxTest(ok=True, detail=imap.check(server))
+    except (imap.MailboxUnavailable, secrets.SecretError) as failure:
+        result = MailboxTest(ok=False, detail=str(failure))
+    session.execute(
+        update(Mailbox)
+        .where(Mailbox.id == mailbox.id, *tried)
+        .values(
+            status="ok" if result.ok else "error", last_error=None if result.ok else result.detail
+        )
+    )
+    return result
 
 
 def suggestion_words(

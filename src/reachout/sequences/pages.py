@@ -31,7 +31,7 @@ PAGE_SIZE = 100
 SKIPPED = {
     SkipReason.no_email: "without email",
     SkipReason.already_active: "already in a sequence",
-    SkipReason.email_bounced: "bounced",
+    SkipReason.email_bounced: "whose every email address bounced",
 }
 
 

@@ -12,6 +12,7 @@ from reachout.db import Database
 from reachout.errors import ReachoutError, TooManyRequests
 from reachout.kit.security import new_password
 from reachout.kit.time import time_zone_names
+from reachout.mailbox import service as mailboxes
 from reachout.models import User
 from reachout.models.enums import Role
 from reachout.routing import get_session
@@ -104,6 +105,7 @@ def render_settings(
         "members": service.list_users(session, actor=user, active_only=True),
         "time_zones": sorted(time_zone_names()),
         "roles": list(Role),
+        "mailbox": mailboxes.find_mailbox(session, actor=user),
         # What the browser extension's options ask for (Get the browser extension).
         "server_url": str(request.base_url).rstrip("/"),
         **context,
