@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from reachout.errors import Conflict, Invalid, NotFound
 from reachout.models import Enrollment, SequenceTask, Team
 from reachout.models.enums import Channel, Kind, ReplyStatus
-from reachout.sequences import enrollments, service, tasks
+from reachout.sequences import enrollments, lifecycle, service, tasks
 from reachout.sequences.schemas import (
     EnrollmentCreate,
     SequenceCreate,
@@ -185,13 +185,13 @@ def test_pause_resume_stop(session: Session, world: World) -> None:
     [enrollment_id] = enroll(session, world, sequence_id, candidate.id).enrollment_ids
     admin = world.admin.user
     with pytest.raises(Conflict):
-        enrollments.resume(session, actor=admin, enrollment_id=enrollment_id)
-    assert enrollments.pause(session, actor=admin, enrollment_id=enrollment_id).status == "paused"
-    assert enrollments.resume(session, actor=admin, enrollment_id=enrollment_id).status == "active"
-    stopped = enrollments.stop(session, actor=admin, enrollment_id=enrollment_id)
+        lifecycle.resume(session, actor=admin, enrollment_id=enrollment_id)
+    assert lifecycle.pause(session, actor=admin, enrollment_id=enrollment_id).status == "paused"
+    assert lifecycle.resume(session, actor=admin, enrollment_id=enrollment_id).status == "active"
+    stopped = lifecycle.stop(session, actor=admin, enrollment_id=enrollment_id)
     assert (stopped.status, stopped.next_stage, stopped.next_due_at) == ("stopped", None, None)
     with pytest.raises(Conflict):
-        enrollments.pause(session, actor=admin, enrollment_id=enrollment_id)
+        lifecycle.pause(session, actor=admin, enrollment_id=enrollment_id)
     # Stopped, the candidate may be enrolled again.
     assert enroll(session, world, sequence_id, candidate.id).enrolled == 1
 

@@ -9,7 +9,7 @@ from reachout.kit.types import QueryId
 from reachout.models import Enrollment, Touchpoint, User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute, get_session
-from reachout.sequences import enrollments, service, tasks
+from reachout.sequences import enrollments, lifecycle, service, tasks
 from reachout.sequences.schemas import (
     EnrollmentCreate,
     EnrollmentRead,
@@ -135,7 +135,7 @@ def pause_enrollment(
     enrollment_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
 ) -> Enrollment:
     """Pause an active enrollment: nothing is sent until it resumes."""
-    return enrollments.pause(session, actor=user, enrollment_id=enrollment_id)
+    return lifecycle.pause(session, actor=user, enrollment_id=enrollment_id)
 
 
 @router.post("/enrollments/{enrollment_id}/resume", response_model=EnrollmentRead)
@@ -143,7 +143,7 @@ def resume_enrollment(
     enrollment_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
 ) -> Enrollment:
     """Resume a paused enrollment where it stopped."""
-    return enrollments.resume(session, actor=user, enrollment_id=enrollment_id)
+    return lifecycle.resume(session, actor=user, enrollment_id=enrollment_id)
 
 
 @router.post("/enrollments/{enrollment_id}/stop", response_model=EnrollmentRead)
@@ -151,7 +151,7 @@ def stop_enrollment(
     enrollment_id: int, user: User = Depends(current_user), session: Session = Depends(get_session)
 ) -> Enrollment:
     """Stop an enrollment for good."""
-    return enrollments.stop(session, actor=user, enrollment_id=enrollment_id)
+    return lifecycle.stop(session, actor=user, enrollment_id=enrollment_id)
 
 
 @router.get("/tasks", response_model=PageRead[TaskRead], tags=["tasks"])

@@ -15,7 +15,7 @@ from reachout.errors import Invalid, NotFound
 from reachout.models import Enrollment, Sequence, User
 from reachout.projects import service as projects
 from reachout.routing import get_session
-from reachout.sequences import enrollments, rows, service
+from reachout.sequences import enrollments, lifecycle, rows, service
 from reachout.sequences.forms import EnrollForm
 from reachout.sequences.schemas import EnrollmentStatus, EnrollResult, SkipReason
 from reachout.users import service as users
@@ -157,7 +157,7 @@ def pause_enrollment(
         request,
         session,
         user,
-        enrollments.pause,
+        lifecycle.pause,
         enrollment_id=enrollment_id,
         status=status,
         done="paused",
@@ -176,7 +176,7 @@ def resume_enrollment(
         request,
         session,
         user,
-        enrollments.resume,
+        lifecycle.resume,
         enrollment_id=enrollment_id,
         status=status,
         done="resumed",
@@ -195,7 +195,7 @@ def stop_enrollment(
         request,
         session,
         user,
-        enrollments.stop,
+        lifecycle.stop,
         enrollment_id=enrollment_id,
         status=status,
         done="stopped",

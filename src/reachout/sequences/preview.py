@@ -21,7 +21,7 @@ from reachout.models import Candidate, User
 from reachout.models.enums import Channel
 from reachout.projects import service as projects
 from reachout.sequences import templates
-from reachout.sequences.sending import token_values
+from reachout.sequences.letters import token_values
 
 # How many of the team's candidates the preview offers, the most recently added first.
 CHOICES = 50

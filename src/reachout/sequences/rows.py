@@ -14,8 +14,8 @@ from reachout.kit import time as clock
 from reachout.models import Candidate, Enrollment, Sequence, SequenceStage, SequenceTask, User
 from reachout.projects import service as projects
 from reachout.sequences.enrollments import candidate_enrollments, stage_at
+from reachout.sequences.letters import token_values
 from reachout.sequences.preview import Rendered, render_text
-from reachout.sequences.sending import token_values
 from reachout.users import service as users
 
 STATUSES = {

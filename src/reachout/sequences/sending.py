@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from reachout.kit import time as clock
@@ -36,7 +36,7 @@ from reachout.models import (
 )
 from reachout.models.enums import Channel, DesignationChoice, Kind, Source
 from reachout.projection.enrollments import replied_since_start
-from reachout.sequences import templates
+from reachout.sequences import letters
 from reachout.sequences.enrollments import advance, stage_at
 from reachout.sequences.mail import Delivery, Letter, Outcome
 from reachout.sequences.schedule import SendingWindow, local_day_bounds, open_at
@@ -142,7 +142,7 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
     if address is None:
         _end(enrollment, EnrollmentStatus.failed, "the candidate has no email address to send to")
         return True, None
-    letter = _letter(session, enrollment, sequence, stage, candidate, sender, address)
+    letter = letters.letter_of(session, enrollment, sequence, stage, candidate, sender, address)
     if isinstance(letter, str):
         enrollment.held_reason = letter
         enrollment.next_due_at = at + HOLD_RECHECK
@@ -153,7 +153,7 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
     # (PostgreSQL: a worker that finds the row unlocked re-reads it before locking it, and
     # skips it); `record` or `recover` sets what comes next.
     enrollment.next_due_at = None
-    return True, Claimed(send.id, _with_ids(letter, send))
+    return True, Claimed(send.id, letters.with_message_id(letter, send))
 
 
 def _stage_send(session: Session, enrollment: Enrollment) -> SequenceSend | None:
@@ -197,71 +197,6 @@ def _address(session: Session, candidate_id: int) -> str | None:
     )
 
 
-def token_values(
-    candidate: Candidate, sender: User, project_name: str | None
-) -> dict[str, str | None]:
-    """What a template's tokens stand for (SPEC §9)."""
-    first, last = templates.names(candidate.name)
-    sender_first, _ = templates.names(sender.name)
-    return {
-        "first_name": first,
-        "last_name": last,
-        "full_name": candidate.name,
-        "company": candidate.company,
-        "title": candidate.title,
-        "sender_first_name": sender_first,
-        "sender_name": sender.name,
-        "project_name": project_name,
-    }
-
-
-def _letter(
-    session: Session,
-    enrollment: Enrollment,
-    sequence: Sequence,
-    stage: SequenceStage,
-    candidate: Candidate,
-    sender: User,
-    address: str,
-) -> Letter | str:
-    """The mail of this stage, or why it cannot be made yet."""
-    project = session.get(Project, enrollment.project_id) if enrollment.project_id else None
-    values = token_values(candidate, sender, project.name if project else None)
-    earlier = session.scalars(
-        select(SequenceSend)
-        .where(SequenceSend.enrollment_id == enrollment.id, SequenceSend.status == "sent")
-        .order_by(SequenceSend.stage)
-    ).all()
-    try:
-        body = templates.render(stage.body or "", values)
-        if stage.subject:
-            subject = templates.render(stage.subject, values)
-        elif earlier:
-            subject = "Re: " + earlier[0].subject.removeprefix("Re: ")
-        else:
-            # The first email stage has a subject (checked on save); an earlier stage was
-            # never sent (the sequence changed): this one opens the thread.
-            subject = templates.render(_first_subject(sequence) or sequence.name, values)
-    except templates.MissingValue as missing:
-        return f"stage {stage.position} is held: {missing}"
-    # A stage without a subject answers the earlier mails, in their thread.
-    threaded = bool(earlier) and not stage.subject
-    return Letter(
-        from_name=sender.name,
-        from_address=sender.email,
-        to_address=address,
-        subject=subject,
-        body=body,
-        message_id="",
-        in_reply_to=earlier[-1].message_id if threaded else None,
-        references=" ".join(s.message_id for s in earlier) if threaded else None,
-    )
-
-
-def _first_subject(sequence: Sequence) -> str | None:
-    return next((s.subject for s in sequence.stages if s.subject), None)
-
-
 def _send_row(
     session: Session,
     enrollment: Enrollment,
@@ -279,7 +214,7 @@ def _send_row(
             enrollment_id=enrollment.id,
             stage=enrollment.next_stage,
             sender_user_id=sender.id,
-            message_id=new_message_id(sender.email),
+            message_id=letters.new_message_id(sender.email),
             attempts=0,
         )
         session.add(send)
@@ -295,26 +230,6 @@ def _send_row(
     send.claimed_at = at
     session.flush()
     return send
-
-
-def new_message_id(sender_email: str) -> str:
-    from email.utils import make_msgid
-
-    domain = sender_email.rpartition("@")[2] or "reachout.invalid"
-    return make_msgid(domain=domain)
-
-
-def _with_ids(letter: Letter, send: SequenceSend) -> Letter:
-    return Letter(
-        from_name=letter.from_name,
-        from_address=letter.from_address,
-        to_address=letter.to_address,
-        subject=letter.subject,
-        body=letter.body,
-        message_id=send.message_id,
-        in_reply_to=letter.in_reply_to,
-        references=letter.references,
-    )
 
 
 def record(session: Session, *, send_id: int, delivery: Delivery, at: datetime) -> None:
@@ -415,13 +330,3 @@ def recover(session: Session, *, at: datetime) -> int:
         if enrollment is not None:
             _pause_unknown(enrollment, send.stage, send.last_error)
     return len(stale)
-
-
-def release(session: Session, *, send_id: int) -> None:
-    """A claimed send that was never handed to SMTP (the worker is stopping): due again."""
-    session.execute(
-        update(SequenceSend)
-        .where(SequenceSend.id == send_id, SequenceSend.status == "sending")
-        .values(status="retrying", claimed_by=None, last_error="released by a stopping worker")
-        .execution_options(synchronize_session=False)
-    )

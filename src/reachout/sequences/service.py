@@ -13,7 +13,7 @@ from reachout.errors import FieldError, Invalid
 from reachout.kit import time as clock
 from reachout.models import Enrollment, Sequence, SequenceSend, SequenceStage, Touchpoint, User
 from reachout.models.enums import Channel, Kind, ReplyStatus
-from reachout.sequences import enrollments, templates
+from reachout.sequences import lifecycle, templates
 from reachout.sequences.repository import require_sequence
 from reachout.sequences.schemas import (
     SequenceCreate,
@@ -112,7 +112,7 @@ def update_sequence(
         session.flush()
         sequence.stages.extend(_stage_rows(changes.stages))
         session.flush()
-        enrollments.retime(session, sequence=sequence)
+        lifecycle.retime(session, sequence=sequence)
     sequence.updated_at = clock.now()
     session.flush()
     audit.record_change(
@@ -130,7 +130,7 @@ def archive_sequence(session: Session, *, actor: User, sequence_id: int) -> None
     """Remove a sequence from the lists; its enrollments stop, its history stays."""
     sequence = require_sequence(session, team_id=actor.team_id, sequence_id=sequence_id)
     before = _snapshot(sequence)
-    enrollments.stop_all(session, sequence=sequence, reason="the sequence was deleted")
+    lifecycle.stop_all(session, sequence=sequence, reason="the sequence was deleted")
     sequence.archived_at = clock.now()
     audit.record_change(session, actor=actor, action="delete", entity=sequence, before=before)
 
