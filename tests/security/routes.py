@@ -112,6 +112,17 @@ REQUESTS: dict[str, Extras] = {
     "POST /settings/sending-hours": lambda h: {
         "form": {"days": "mon", "start": "08:00", "end": "18:00", "daily_send_cap": "200"}
     },
+    # Nothing listens on port 1: Test connection, if it follows, is refused at once.
+    "POST /settings/mailbox": lambda h: {
+        "form": {
+            "host": "127.0.0.1",
+            "port": "1",
+            "tls": "none",
+            "username": "recruiter",
+            "password": "app-password",
+        }
+    },
+    "POST /touchpoints/{touchpoint_id}/reply-status": lambda h: {"form": {"reply_status": ""}},
     # The password it has: changed, and still the one the tests sign in with.
     "POST /settings/password": lambda h: {
         "form": {"current_password": PASSWORD, "new_password": PASSWORD}

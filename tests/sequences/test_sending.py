@@ -334,3 +334,30 @@ def test_the_daily_cap_holds_the_rest_until_the_next_day(
     fake_clock.at = at("2026-03-03 08:00")
     assert w.run_once() == 1
     assert len(smtp.received) == 2
+
+
+def test_mail_due_outside_new_sending_hours_waits_for_them(
+    db: Database, world: World, client: httpx.Client, smtp: SmtpSink, fake_clock: Clock
+) -> None:
+    fake_clock.at = at("2026-03-02 09:00")  # Monday, inside the default 08:00-18:00
+    ids = setup(db, world, client)
+    client.post(
+        f"/sequences/{ids['sequence']}/enrollments",
+        json={"candidate_ids": [ids["ada"]]},
+        headers=world.member.headers,
+    )
+    # The admin narrows the hours after the mail was timed: it is not sent before 10:00.
+    hours = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "10:00", "end": "12:00"}
+    assert client.patch(
+        "/team", json={"sending_hours": hours}, headers=world.admin.headers
+    ).is_success
+    w = worker(db, smtp, fake_clock)
+    w.run_once()
+    assert smtp.received == []
+    [enrollment] = client.get(
+        f"/sequences/{ids['sequence']}/enrollments", headers=world.member.headers
+    ).json()["items"]
+    assert enrollment["next_due_at"].startswith("2026-03-02T10:00:00")
+    fake_clock.at = at("2026-03-02 10:00")
+    assert w.run_once() == 1
+    assert len(smtp.received) == 1

@@ -130,8 +130,12 @@ def claim(session: Session, *, worker: str, at: datetime) -> tuple[bool, Claimed
         return True, None
     stage = stage_at(sequence, enrollment.next_stage)
     assert stage is not None
+    window = SendingWindow.of_team(team)
+    if not window.contains(at):
+        # The team's sending hours changed since this was timed: wait for them to open.
+        enrollment.next_due_at = open_at(at, window)
+        return True, None
     if _over_cap(session, sender=sender, team=team, at=at):
-        window = SendingWindow.of_team(team)
         _, day_end = local_day_bounds(clock.local_day(at, team.time_zone), team.time_zone)
         enrollment.next_due_at = open_at(day_end, window)
         enrollment.held_reason = (
