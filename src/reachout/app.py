@@ -11,8 +11,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from reachout import extension, problems, routing
+from reachout import extension, health, problems, routing
 from reachout.candidates import api as candidates_api
 from reachout.candidates import membership_api, profile
 from reachout.candidates import pages as candidates_pages
@@ -21,6 +22,7 @@ from reachout.db import Database
 from reachout.kit.body_limit import BodyLimit
 from reachout.mailbox import api as mailbox_api
 from reachout.mailbox import pages as mailbox_pages
+from reachout.observability import app as observability
 from reachout.projects import api as projects_api
 from reachout.projects import pages as projects_pages
 from reachout.sequences import api as sequences_api
@@ -115,6 +117,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if worker is not None:
         worker.stop.set()
         await run_in_threadpool(thread.join, sequences_worker.STOP_SECONDS)
+    observability.stopping()
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -137,12 +140,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     routing.install(app, authenticate=authenticate_token)
     uploads = {path: settings.max_import_bytes for path in IMPORT_PATHS}
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, larger=uploads)
+    observability.install(app, db=app.state.db, metrics_on=bool(settings.metrics_token))
     app.include_router(api_router())
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    health.install(app)
+    if settings.trusted_proxies:
+        # The app applies it, not `uvicorn.run`, so that it holds however the app is served.
+        # Added last, it is outermost: everything inside sees the client's scheme and address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

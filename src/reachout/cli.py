@@ -7,7 +7,6 @@ reported by `main()` as one `error: ...` line on stderr and a non-zero exit, nev
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -19,7 +18,6 @@ from typing import Annotated
 import pydantic
 import typer
 import uvicorn
-from alembic.script import ScriptDirectory
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy.engine import make_url
@@ -33,6 +31,8 @@ from reachout.extension import ZIP_NAME, pack
 from reachout.instance import ensure_secret_key
 from reachout.kit.security import new_password
 from reachout.models.enums import Role
+from reachout.observability.logs import configure_logging, logging_config
+from reachout.observability.processes import prepare_multiprocess_dir
 from reachout.stats.cli import register as register_stats
 from reachout.synthetic.cli import register as register_seed
 from reachout.teams.service import create_team, get_team_by_name
@@ -131,7 +131,7 @@ def _database(*, require_schema: bool = True) -> Iterator[Database]:
 
 def _check_schema(db: Database) -> None:
     current = migrate.current_revision(db.engine)
-    head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    head = migrate.head_revision()
     if current != head:
         at = f"revision {current}" if current else "no schema yet"
         url = _display_url(db.settings.database_url)
@@ -150,6 +150,11 @@ def _password(given: str | None) -> tuple[str, bool]:
 
 
 # --- serve -----------------------------------------------------------------------------------
+
+# On SIGTERM a server process stops accepting connections and gives the requests in flight
+# this long to finish, then its worker thread up to sequences.worker.STOP_SECONDS: within the
+# 90 s systemd waits by default before it kills (set Kubernetes' grace period above 40 s).
+DRAIN_SECONDS = 20
 
 
 @app.command()
@@ -186,7 +191,23 @@ def serve(
         os.environ["REACHOUT_RUN_WORKER"] = "true"
     # An import string and a factory, so that each worker process builds its own app (and its
     # own database pool) from the same REACHOUT_* environment.
-    uvicorn.run("reachout.app:create_app", factory=True, host=host, port=port, workers=workers)
+    settings = Settings()
+    if settings.metrics_token:
+        prepare_multiprocess_dir(processes=workers)
+    uvicorn.run(
+        "reachout.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # The app believes forwarded headers from REACHOUT_TRUSTED_PROXIES alone; uvicorn's
+        # own default would believe any process on the host (127.0.0.1).
+        proxy_headers=False,
+        timeout_graceful_shutdown=DRAIN_SECONDS,
+        # Each process logs in REACHOUT_LOG_FORMAT, one line per request of its own.
+        log_config=logging_config(settings.log_format),
+        access_log=False,
+    )
 
 
 @app.command()
@@ -197,7 +218,7 @@ def worker(
     # Imported here: only this command needs the worker and its SMTP client.
     from reachout.sequences.worker import Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(Settings().log_format)
     with _database() as db:
         settings = db.settings
         try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     # Connections per server process (PostgreSQL).
     pool_size: int = Field(default=10, ge=1)
+    # A PostgreSQL streaming replica of the database (optional): Outreach Stats and exports
+    # read from it, everything else from the primary. Unset, or not answering: the primary.
+    read_database_url: str | None = None
     # API requests a server process works on at once, each in a thread of its own (the others
     # wait their turn, without a connection). Python runs one thread at a time: more threads
     # than the database round trips can overlap only contend for the interpreter lock, and
@@ -47,6 +52,29 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=2.0, gt=0)
     # How often workers read each connected mailbox for replies (SPEC §10).
     mailbox_poll_seconds: float = Field(default=60.0, gt=0)
+    # Each request's line on stdout: JSON (one object a line, for a log shipper) or text.
+    log_format: Literal["json", "text"] = "json"
+    # GET /metrics (Prometheus) answers only a caller sending this as a bearer token; unset,
+    # it is not served at all.
+    metrics_token: str | None = None
+    # The reverse proxies in front of the server (IPs or CIDR networks, comma-separated): only
+    # a request that comes from one of them has its X-Forwarded-Proto and X-Forwarded-For
+    # believed (cookies then `Secure`, the client's own address for the sign-in limit). Empty:
+    # nobody's, since any client can send those headers.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple):
+            return value
+        try:
+            # Networks, so that a typo is an error here rather than an entry matching nothing.
+            return tuple(str(ipaddress.ip_network(entry, strict=False)) for entry in value)
+        except ValueError as error:
+            raise ValueError(f"expected IP addresses or networks: {error}") from None
 
     @field_validator("smtp_url")
     @classmethod
@@ -60,6 +88,15 @@ class Settings(BaseSettings):
             parts.port  # noqa: B018 (reading it checks it)
         except ValueError as error:
             raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must be a PostgreSQL URL (a streaming replica of the database)")
         return value
 
 

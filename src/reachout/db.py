@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import select
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,13 +19,13 @@ from reachout.config import Settings
 from reachout.kit.sql import sqlite_local_day
 from reachout.kit.wal import BACKSTOP_PRAGMA, WalCheckpointer
 
+log = logging.getLogger("reachout.db")
+
 
 def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
     """The database's engine; `sqlite_writer`: the one connection a process writes a SQLite
     file through (see Database)."""
-    url = settings.database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    url = _with_driver(settings.database_url)
     if url.startswith("sqlite"):
         pool: dict[str, Any] = {}
         if sqlite_writer:
@@ -41,6 +43,12 @@ def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
     _end_open_transactions(engine)
     _ping_when_in_doubt(engine)
     return engine
+
+
+def _with_driver(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 # A pooled connection idle for longer than this is pinged before use: a connection can die
@@ -149,6 +157,9 @@ class Database:
             write_bind = write_bind.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_bind, expire_on_commit=False)
+        self.replica: Replica | None = None
+        if settings.read_database_url:
+            self.replica = Replica(_replica_engine(settings, settings.read_database_url))
 
     @property
     def dialect(self) -> str:
@@ -161,6 +172,21 @@ class Database:
 
     def new_session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()
+
+    def replica_session(self) -> Session:
+        """A read session for Outreach Stats and exports: on the read replica when one is set
+        and answers, otherwise on the primary. `read_headers(session)` says which.
+
+        Only reads that may lag go here: a page that shows what its user just wrote reads
+        the primary (new_session), as the replica may not have replayed it yet.
+        """
+        if self.replica is not None:
+            session = self.replica.session()
+            if session is not None:
+                return session
+        session = self._read()
+        session.info[READ_FROM] = "primary"
+        return session
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
@@ -180,6 +206,120 @@ class Database:
             self.checkpointer.stop()
         for engine in self.engines:
             engine.dispose()
+        if self.replica is not None:
+            self.replica.engine.dispose()
+
+
+# Where a replica_session reads (`replica` or `primary`), and the replica's delay, in seconds:
+# the API's stats and exports send both as headers.
+READ_FROM = "X-Reachout-Read-From"
+REPLICA_LAG = "X-Reachout-Replica-Lag-Seconds"
+# The two headers, as OpenAPI describes them.
+READ_HEADERS_DOC = {
+    READ_FROM: {
+        "description": "`replica`: read from the read replica, which may lag behind the latest "
+        "writes; `primary`: read from the database itself",
+        "schema": {"type": "string", "enum": ["replica", "primary"]},
+    },
+    REPLICA_LAG: {
+        "description": "How many seconds the replica was behind the primary, when read from it",
+        "schema": {"type": "number"},
+    },
+}
+# After the replica fails to answer, reads go to the primary for this long before it is tried
+# again: a replica that is down costs one failed connection per cool-down, not one per read.
+REPLICA_RETRY_SECONDS = 5.0
+# How long connecting to the replica may take before the read goes to the primary instead.
+REPLICA_CONNECT_TIMEOUT_SECONDS = 2
+# Zero when the replica has replayed all it received (an idle primary sends nothing, so the
+# time since the last replayed transaction would grow though nothing is missing); NULL on a
+# server that is not a standby.
+_REPLICA_LAG_SQL = text(
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
+)
+
+
+class Replica:
+    """A PostgreSQL streaming replica: sessions on it while it answers; after a failure, None
+    (read the primary) for REPLICA_RETRY_SECONDS, with one warning per run of failures."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._failing = False
+
+    def session(self) -> Session | None:
+        if time.monotonic() < self._retry_at:
+            return None
+        session = self._sessions()
+        try:
+            # Connects, and begins the read's transaction: the delay is the snapshot's.
+            lag = session.scalar(_REPLICA_LAG_SQL)
+        except exc.SQLAlchemyError as error:
+            session.close()
+            self._failed(error)
+            return None
+        self._answered()
+        session.info[READ_FROM] = "replica"
+        session.info[REPLICA_LAG] = None if lag is None else float(lag)
+        return session
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            self._retry_at = time.monotonic() + REPLICA_RETRY_SECONDS
+            first, self._failing = not self._failing, True
+        if first:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+            log.warning(
+                "read replica %s is not answering, stats and exports read the primary "
+                "(retried every %.0f s): %s",
+                self.engine.url.render_as_string(hide_password=True),
+                REPLICA_RETRY_SECONDS,
+                reason[0] if reason else type(error).__name__,
+            )
+
+    def _answered(self) -> None:
+        with self._lock:
+            back, self._failing = self._failing, False
+        if back:
+            log.info("read replica answers again: stats and exports read it")
+
+
+def read_from(session: Session) -> str:
+    """Where a replica_session reads: `replica` or `primary`."""
+    return str(session.info.get(READ_FROM, "primary"))
+
+
+def replica_lag(session: Session) -> float | None:
+    """How many seconds the replica a session reads was behind the primary (None: unknown,
+    or the session reads the primary)."""
+    lag = session.info.get(REPLICA_LAG)
+    return None if lag is None else float(lag)
+
+
+def read_headers(session: Session) -> dict[str, str]:
+    """The response headers that say where a replica_session read (READ_FROM), and the
+    replica's delay when known (REPLICA_LAG)."""
+    headers = {READ_FROM: read_from(session)}
+    lag = replica_lag(session)
+    if lag is not None:
+        headers[REPLICA_LAG] = f"{lag:.3f}"
+    return headers
+
+
+def _replica_engine(settings: Settings, url: str) -> Engine:
+    engine = create_engine(
+        _with_driver(url),
+        pool_size=settings.pool_size,
+        max_overflow=0,
+        connect_args={"connect_timeout": REPLICA_CONNECT_TIMEOUT_SECONDS},
+    )
+    _end_open_transactions(engine)
+    _ping_when_in_doubt(engine)
+    return engine
 
 
 def _is_file(engine: Engine) -> bool:

@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reachout.errors import FieldError, ReachoutError, field_errors
+from reachout.observability.requests import HEADER as REQUEST_ID
+from reachout.observability.requests import request_id_of
 from reachout.web.errors import error_page, is_page
 
 log = logging.getLogger("reachout")
@@ -34,6 +36,8 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ProblemError] = []
+    # The request's id (its X-Request-ID), to find its line in the server's log.
+    request_id: str
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -62,6 +66,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    request_id: str | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + slug,
@@ -70,6 +75,8 @@ def problem_response(
         "detail": detail,
         "errors": [e.as_dict() for e in errors or []],
     }
+    if request_id is not None:
+        body["request_id"] = request_id
     body.update(extra or {})
     return JSONResponse(
         body, status_code=status, media_type="application/problem+json", headers=headers
@@ -90,6 +97,7 @@ def install(app: FastAPI) -> None:
             errors=exc.errors,
             extra=exc.extra,
             headers=headers,
+            request_id=request_id_of(request),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -99,7 +107,12 @@ def install(app: FastAPI) -> None:
         if is_page(request):
             return await error_page(request, 422, "Validation failed", detail)
         return problem_response(
-            422, "Validation failed", detail, slug="validation-failed", errors=errors
+            422,
+            "Validation failed",
+            detail,
+            slug="validation-failed",
+            errors=errors,
+            request_id=request_id_of(request),
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -123,6 +136,7 @@ def install(app: FastAPI) -> None:
                 "body: the body is not valid JSON",
                 slug="validation-failed",
                 errors=errors,
+                request_id=request_id_of(request),
             )
         return problem_response(
             exc.status_code,
@@ -130,6 +144,7 @@ def install(app: FastAPI) -> None:
             detail,
             slug=title.lower().replace(" ", "-"),
             headers=getattr(exc, "headers", None),
+            request_id=request_id_of(request),
         )
 
     @app.exception_handler(IntegrityError)
@@ -139,7 +154,9 @@ def install(app: FastAPI) -> None:
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
         if is_page(request):
             return await error_page(request, 409, "Conflict", _CONFLICT)
-        return problem_response(409, "Conflict", _CONFLICT, slug="conflict")
+        return problem_response(
+            409, "Conflict", _CONFLICT, slug="conflict", request_id=request_id_of(request)
+        )
 
     @app.exception_handler(OperationalError)
     async def _unavailable(request: Request, exc: OperationalError) -> Response:
@@ -156,6 +173,7 @@ def install(app: FastAPI) -> None:
             reason + _RETRY_API,
             slug="service-unavailable",
             headers={"Retry-After": "1"},
+            request_id=request_id_of(request),
         )
 
     @app.exception_handler(Exception)
@@ -168,10 +186,18 @@ def install(app: FastAPI) -> None:
             response = await error_page(request, 500, "Internal error", reason + _RETRY_PAGE)
         else:
             response = problem_response(
-                500, "Internal error", reason + _RETRY_API, slug="internal-error"
+                500,
+                "Internal error",
+                reason + _RETRY_API,
+                slug="internal-error",
+                request_id=request_id_of(request),
             )
         # Uvicorn closes the connection after an answer whose request raised. Saying so keeps a
         # keep-alive client from sending its next request (its retry) into the closing socket,
         # which it would see as a connection reset.
         response.headers["Connection"] = "close"
+        # Sent by Starlette's outermost middleware, around RequestLog, which so cannot add it.
+        request_id = request_id_of(request)
+        if request_id is not None:
+            response.headers[REQUEST_ID] = request_id
         return response

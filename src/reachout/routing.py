@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from reachout import idempotency
 from reachout.db import Database
 from reachout.models import User
+from reachout.observability.requests import identify
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -181,12 +182,14 @@ class ApiRoute(APIRoute):
             if unit.secret is None:  # current_user answers 401 before; never here
                 raise RuntimeError("an API endpoint without current_user")
             user = unit.authenticate(session, unit.secret, write=unit.write)
+            identify(user_id=user.id, team_id=user.team_id)
             claim = _claim(session, unit, user)
             if isinstance(claim, Response):
                 session.rollback()
                 return claim
             values = {k: user if v is CALLER else v for k, v in values.items()}
             response = self._answer(endpoint(**values))
+            _keep_headers(response, values)
             if response.status_code >= 400:
                 session.rollback()
                 return response
@@ -249,6 +252,14 @@ class ApiRoute(APIRoute):
                     unit.session.close()
 
         return run
+
+
+def _keep_headers(response: Response, values: dict[str, Any]) -> None:
+    """Headers an endpoint set on its `response: Response` parameter (FastAPI's way), kept on
+    the answer ApiRoute makes."""
+    for value in values.values():
+        if isinstance(value, Response) and value is not response:
+            response.headers.update(value.headers)
 
 
 def _claim(session: Session, unit: Unit, user: User) -> int | Response | None:

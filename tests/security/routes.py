@@ -122,6 +122,7 @@ REQUESTS: dict[str, Extras] = {
             "password": "app-password",
         }
     },
+    # The holdings' touchpoint is an outreach: "no status" is the one it may be given.
     "POST /touchpoints/{touchpoint_id}/reply-status": lambda h: {"form": {"reply_status": ""}},
     # The password it has: changed, and still the one the tests sign in with.
     "POST /settings/password": lambda h: {

@@ -19,6 +19,7 @@ from reachout.config import Settings
 from reachout.db import Database
 from reachout.kit import time as clock
 from reachout.mailbox import poller
+from reachout.observability import metrics
 from reachout.sequences import sending
 from reachout.sequences.mail import Mailer, SmtpConfig
 
@@ -103,6 +104,7 @@ class Worker:
         delivery = self.mailer.send(claimed.letter)
         with self.db.unit_of_work() as session:
             sending.record(session, send_id=claimed.send_id, delivery=delivery, at=self._now())
+        metrics.count_send(delivery.outcome)
         if delivery.outcome == "sent":
             self.sent += 1
         else:

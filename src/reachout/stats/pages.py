@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from reachout.db import Database, read_from, read_headers, replica_lag
 from reachout.errors import Invalid
 from reachout.kit import time as clock
 from reachout.kit.csvfile import CsvWriter
@@ -250,7 +251,17 @@ def stats_page(
     user: User = Depends(page_user),
     session: Session = Depends(get_session),
 ) -> Response:
-    stats = compute(request, session, user, compare=True)
+    # The figures read the read replica when there is one; the filters' choices the primary,
+    # so that a project just added is offered.
+    db: Database = request.app.state.db
+    with db.replica_session() as figures:
+        response = _stats_page(request, user, session, figures)
+        response.headers.update(read_headers(figures))
+    return response
+
+
+def _stats_page(request: Request, user: User, session: Session, figures: Session) -> Response:
+    stats = compute(request, figures, user, compare=True)
     today = clock.local_day(clock.now(), user.team.time_zone)
     context: dict[str, Any] = {
         "nav": "stats",
@@ -266,6 +277,8 @@ def stats_page(
         "fmt": fmt,
         "delta": delta,
         "csv_query": request.url.query,
+        "from_replica": read_from(figures) == "replica",
+        "replica_lag": replica_lag(figures),
         **asdict(service.filter_choices(session, actor=user)),
     }
     if stats.result is None:
@@ -280,7 +293,7 @@ def stats_page(
         groups=[g.model_dump() for g in result.groups],
         # As the CSV: stage groups have no total (touch k's counts do not add up).
         total_row=result.group_by not in (None, GroupBy.stage),
-        chart=_chart(session, user, stats),
+        chart=_chart(figures, user, stats),
     )
     return render(request, "stats.html", context, user=user)
 
@@ -289,9 +302,11 @@ def stats_page(
 def stats_csv(
     request: Request,
     user: User = Depends(page_user),
-    session: Session = Depends(get_session),
 ) -> Response:
-    stats = compute(request, session, user)
+    db: Database = request.app.state.db
+    with db.replica_session() as figures:
+        stats = compute(request, figures, user)
+        headers = read_headers(figures)
     if stats.result is None:
         detail = "; ".join(f"{k}: {v}" if k else v for k, v in stats.error.items())
         return Response(detail + "\n", status_code=422, media_type="text/plain")
@@ -315,5 +330,5 @@ def stats_csv(
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **headers},
     )

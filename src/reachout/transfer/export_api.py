@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from reachout.db import Database
+from reachout.db import READ_HEADERS_DOC, Database, read_headers
 from reachout.models import User
 from reachout.problems import PROBLEM_RESPONSES
 from reachout.routing import ApiRoute
@@ -32,7 +32,8 @@ DOWNLOAD: dict[int | str, dict[str, Any]] = {
             "Content-Disposition": {
                 "description": 'attachment; filename="reachout-...-YYYY-MM-DD.csv"',
                 "schema": {"type": "string"},
-            }
+            },
+            **READ_HEADERS_DOC,
         },
     }
 }
@@ -50,12 +51,16 @@ def download(export: Export) -> StreamingResponse:
     Its first chunk is made before the answer starts, within the endpoint's trip to the thread
     pool: a database that fails then is an error answer, not a 200 cut short.
     """
-    chunks = export.chunks()
+    session = export.db.replica_session()
+    chunks = export.chunks(session=session)
     first = next(chunks, "")
     return StreamingResponse(
         _sent(first, chunks),
         media_type=export.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            **read_headers(session),
+        },
     )
 
 

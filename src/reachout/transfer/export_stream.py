@@ -8,7 +8,8 @@ table as it is read), each row formatted and dropped, the text handed on in chun
 The chunks read through a session of their own, opened by the first chunk and closed after the
 last one, or when the iteration is abandoned (a client that disconnects): a streamed answer is
 still being sent after the request's own session has ended. The whole export is one read
-transaction, so it is one consistent snapshot of the team however long it takes to send.
+transaction, so it is one consistent snapshot of the team however long it takes to send. That
+session reads the read replica when there is one (Database.replica_session).
 """
 
 from __future__ import annotations
@@ -63,12 +64,15 @@ class Export:
     def count(self) -> int:
         """How many records the export has now (a read of its own: for a progress bar)."""
         counted = select(func.count()).select_from(self.statement.order_by(None).subquery())
-        with self.db.unit_of_work(write=False) as session:
+        with self.db.replica_session() as session:
             return int(session.scalar(counted) or 0)
 
-    def chunks(self, progress: Progress | None = None) -> Iterator[str]:
-        """The export's text, a chunk at a time, on a read session held only meanwhile."""
-        session = self.db.new_session(write=False)
+    def chunks(
+        self, progress: Progress | None = None, *, session: Session | None = None
+    ) -> Iterator[str]:
+        """The export's text, a chunk at a time, on a read session held only meanwhile:
+        `session` (closed at the end), or a replica_session of its own."""
+        session = session or self.db.replica_session()
         try:
             records = self.records(session)
             if progress is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from reachout.errors import Unauthorized
 from reachout.models import User
+from reachout.observability.requests import identify
 from reachout.routing import CALLER, Deferred
 from reachout.users import sessions
 from reachout.web.route import web_session_of
@@ -52,4 +53,5 @@ class SignedIn(Deferred):
         user = sessions.session_user(session, secret=self.secret)
         if user is None:
             raise Unauthorized("sign in to continue")
+        identify(user_id=user.id, team_id=user.team_id)
         return user

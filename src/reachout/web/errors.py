@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from reachout.db import Database
 from reachout.models import User
+from reachout.observability.requests import request_id_of
 from reachout.web.route import finish, render
 from reachout.web.session import read_session
 
-_NOT_PAGES = ("/api/", "/static/", "/healthz")
+_NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz")
 
 
 def is_page(request: Request) -> bool:
@@ -58,7 +59,9 @@ async def error_page(request: Request, status: int, title: str, detail: str) -> 
         # Shown in the page's alert region by static/app.js.
         response: Response = HTMLResponse(detail, status_code=status)
     else:
-        context = {"status": status, "title": title, "detail": detail}
+        # The request's id, for a report to match with the server's log line.
+        request_id = request_id_of(request)
+        context = {"status": status, "title": title, "detail": detail, "request_id": request_id}
         # Signed in, the page keeps its header; not after a server fault, which may be the
         # database's own.
         with_user = status < 500 and getattr(request.app.state, "signed_in", None) is not None
