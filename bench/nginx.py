@@ -22,6 +22,9 @@ from pathlib import Path
 
 NGINX = Path("/usr/sbin/nginx")
 STARTUP_SECONDS = 10.0
+# A server that failed a request is left out for this long, then tried again: after a
+# restart, nginx sends it requests again within this (open-source nginx does not poll).
+FAIL_TIMEOUT_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,19 @@ class Nginx:
             return "(no error log)"
 
 
-def site(upstreams: Sequence[str], *, listen: str, tls: tuple[Path, Path] | None = None,
-         bind: str | None = None) -> str:
+def site(
+    upstreams: Sequence[str],
+    *,
+    listen: str,
+    tls: tuple[Path, Path] | None = None,
+    bind: str | None = None,
+) -> str:
     """The site's configuration (docs/deploy.md, "nginx in front"): `upstreams` are the app
     servers' host:port, `listen` nginx's own; `tls` a certificate and its key (None: plain
     HTTP); `bind` the address nginx connects to the app servers from."""
-    servers = "\n".join(f"    server {u} max_fails=1 fail_timeout=2s;" for u in upstreams)
+    servers = "\n".join(
+        f"    server {u} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;" for u in upstreams
+    )
     certificate = (
         f"    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};\n" if tls else ""
     )
@@ -65,7 +75,7 @@ server {{
         proxy_pass http://reachout;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-        proxy_set_header Host $host;
+        proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         # A request that never got an answer goes to the next server, POSTs too: the

@@ -34,6 +34,9 @@ def problem_failures(response: httpx.Response, status: int) -> list[str]:
             failures.append(f"{name} is not a non-empty string: {body[name]!r}")
     if not str(body.get("type", "")).startswith(("https://", "about:blank")):
         failures.append(f"type is not a URI: {body.get('type')!r}")
+    request_id = body.get("request_id")
+    if not (isinstance(request_id, str) and request_id == response.headers.get("X-Request-ID")):
+        failures.append(f"request_id {request_id!r} is not the answer's X-Request-ID")
     if "status" in body and (type(body["status"]) is not int or body["status"] != status):
         failures.append(f"status {body['status']!r} in the body, {status} in the answer")
     return failures + _errors_failures(body.get("errors", []))

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from reachout import __version__, migrate
+from reachout.backup_cli import register as register_backup
 from reachout.config import Settings
 from reachout.db import Database
 from reachout.errors import ReachoutError
@@ -48,7 +49,7 @@ app = typer.Typer(
     # Plain click output: a usage error ends in one `Error: ...` line instead of a drawn box.
     rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database: its schema, backups.", no_args_is_help=True)
 team_app = typer.Typer(help="Manage teams.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage team members.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
@@ -286,6 +287,9 @@ def db_upgrade() -> None:
         typer.echo(f"Database is up to date (revision {after}).")
     else:
         typer.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+
+
+register_backup(db_app, console=stderr)
 
 
 # --- team, user, token -----------------------------------------------------------------------

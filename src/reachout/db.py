@@ -12,6 +12,7 @@ from typing import Any
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, ForeignKeyConstraint, Index, Table, create_engine, event, exc, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
@@ -43,6 +44,12 @@ def make_engine(settings: Settings, *, sqlite_writer: bool = False) -> Engine:
     _end_open_transactions(engine)
     _ping_when_in_doubt(engine)
     return engine
+
+
+def is_sqlite_url(url: str) -> bool:
+    """Whether a database URL is SQLite's: for what each database does with its own tools
+    (backups: reachout/backup.py), where the code is per database through and through."""
+    return make_url(url).get_backend_name() == "sqlite"
 
 
 def _with_driver(url: str) -> str:

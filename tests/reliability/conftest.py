@@ -67,8 +67,11 @@ class ServerProcess:
         workers: int,
         log_dir: Path,
         settings: dict[str, str] | None = None,
+        keep_port: bool = False,
     ) -> None:
         self.database_url = database_url
+        # Restarts listen on the first start's port (a proxy in front names it).
+        self.keep_port = keep_port
         # REACHOUT_* settings of the server beyond its database.
         self.settings = {"REACHOUT_POOL_SIZE": "4", **(settings or {})}
         self.workers = workers
@@ -89,7 +92,8 @@ class ServerProcess:
         """Start the server and wait until it answers an authenticated API request."""
         assert self.process is None, "the server is running already"
         self.starts += 1
-        self.port = free_port()
+        if not (self.keep_port and self.port):
+            self.port = free_port()
         env = {
             **os.environ,
             "REACHOUT_DATABASE_URL": self.database_url,

@@ -94,6 +94,7 @@ def count_send(outcome: str) -> None:
 # --- database --------------------------------------------------------------------------------
 
 _PENDING = "reachout_touchpoints_pending"
+TOUCHPOINT = Touchpoint.__tablename__
 
 
 def instrument_engine(engine: Engine) -> None:
@@ -104,6 +105,7 @@ def instrument_engine(engine: Engine) -> None:
         (engine.pool, "checkout", _checked_out),
         (engine.pool, "checkin", _checked_in),
         (engine, "after_execute", _executed),
+        (engine, "after_cursor_execute", _cursor_executed),
         (engine, "commit", _committed),
         (engine, "rollback", _rolled_back),
     ):
@@ -119,15 +121,35 @@ def _checked_in(*_: Any) -> None:
     instruments().connections.dec()
 
 
+def _touchpoint_insert(statement: Any) -> Insert | None:
+    # By the table's name: an ORM statement's table is an annotated copy of the Table.
+    if isinstance(statement, Insert) and statement.table.name == TOUCHPOINT:
+        return statement
+    return None
+
+
 def _executed(
     conn: Connection, statement: Any, multiparams: Any, params: Any, options: Any, result: Any
 ) -> None:
-    if not (isinstance(statement, Insert) and statement.table is _touchpoint_table()):
-        return
-    # INSERT ... SELECT: the rows it wrote; INSERT ... VALUES: one row per parameter set.
-    written = result.rowcount if statement.select is not None else max(len(multiparams), 1)
-    if written > 0:
-        conn.info[_PENDING] = conn.info.get(_PENDING, 0) + written
+    insert = _touchpoint_insert(statement)
+    # INSERT ... VALUES: a row per parameter set (INSERT ... SELECT: below).
+    if insert is not None and insert.select is None:
+        _pending(conn, max(len(multiparams), 1))
+
+
+def _cursor_executed(
+    conn: Connection, cursor: Any, sql: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    # INSERT ... SELECT: the rows it wrote, which only its cursor still knows (the statement's
+    # result no longer has them).
+    if context.isinsert:
+        insert = _touchpoint_insert(getattr(context.compiled, "statement", None))
+        if insert is not None and insert.select is not None and cursor.rowcount > 0:
+            _pending(conn, cursor.rowcount)
+
+
+def _pending(conn: Connection, written: int) -> None:
+    conn.info[_PENDING] = conn.info.get(_PENDING, 0) + written
 
 
 def _committed(conn: Connection) -> None:
@@ -140,11 +162,6 @@ def _rolled_back(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
 
 
-@cache
-def _touchpoint_table() -> Any:
-    return Touchpoint.__table__
-
-
 # --- several processes -----------------------------------------------------------------------
 
 
@@ -152,7 +169,7 @@ def process_exiting() -> None:
     """Leave the live gauges' sum (a server process stopping; another may replace it)."""
     path = os.environ.get(MULTIPROC_DIR)
     if path:
-        prometheus_multiprocess.mark_process_dead(os.getpid(), path)
+        prometheus_multiprocess.mark_process_dead(os.getpid(), path)  # type: ignore[no-untyped-call]
 
 
 # --- the endpoint ----------------------------------------------------------------------------
@@ -177,5 +194,5 @@ def metrics(request: Request) -> Response:
     registry = REGISTRY
     if os.environ.get(MULTIPROC_DIR):
         registry = CollectorRegistry()
-        prometheus_multiprocess.MultiProcessCollector(registry)
+        prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -67,7 +67,8 @@ def identify(*, user_id: int, team_id: int) -> None:
 
 def sent_or_new_id(scope: Scope) -> str:
     """The client's X-Request-ID if it is sane, else a new one."""
-    for name, value in scope["headers"]:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
         if name == _HEADER_KEY:
             if _SANE_ID.fullmatch(value):
                 return value.decode()
@@ -78,9 +79,16 @@ def sent_or_new_id(scope: Scope) -> str:
 def route_of(scope: Scope) -> str:
     """The template of the route that answered (`/api/v1/touchpoints/{touchpoint_id}`), never
     the path itself: ids and whatever a client typed stay out of logs and metric labels."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+    # FastAPI's context of a route of an included router has its whole template (the route's
+    # own lacks the router's prefix); a route of the app's own has it.
+    fastapi = scope.get("fastapi") or {}
+    for holder in (fastapi.get("effective_route_context"), scope.get("route")):
+        template = getattr(holder, "path_format", None)
+        if isinstance(template, str) and template:
+            return template
+    if "endpoint" in scope:  # a mounted app (the static files)
+        return f"{scope.get('root_path', '')}/{{path}}"
+    return UNMATCHED
 
 
 class RequestLog:
