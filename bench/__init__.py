@@ -7,6 +7,7 @@ figures for one database, and a `render(figures, config)` that turns the figures
 databases into Markdown; list it in `bench.sections.SECTIONS`. The sections: `seed`, `stats`
 (Outreach Stats), `bulk` (bulk logging in process, beside the driver's floor), `api_bulk` (the
 same through HTTP, and the server's peak memory), `load` (single-touchpoint logging by
-concurrent clients) and `web` (the heaviest pages). Those that speak HTTP start `reachout serve`
+concurrent clients), `web` (the heaviest pages) and `nginx` (the same load
+through nginx: bench/nginx.py). Those that speak HTTP start `reachout serve`
 in a process of their own (bench/server.py). `--sections` runs a subset; seeding always runs.
 """

@@ -78,8 +78,8 @@ server {{
         proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        # A request that never got an answer goes to the next server, POSTs too: the
-        # API's writes carry an Idempotency-Key, so a repeat replays instead of writing twice.
+        # A request that got no answer goes to the next server, a POST too: sent with an
+        # Idempotency-Key, its repeat replays the first answer if it had been written.
         proxy_next_upstream error timeout http_502 http_503 non_idempotent;
         proxy_next_upstream_tries 3;
         proxy_next_upstream_timeout 15s;

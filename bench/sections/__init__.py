@@ -6,7 +6,18 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from bench.config import Config
-from bench.sections import api_bulk, bulk, exports, imports, load, seed, sequences, stats, web
+from bench.sections import (
+    api_bulk,
+    bulk,
+    exports,
+    imports,
+    load,
+    nginx,
+    seed,
+    sequences,
+    stats,
+    web,
+)
 from bench.targets import Target
 
 F = TypeVar("F")
@@ -34,4 +45,5 @@ SECTIONS: dict[str, Section[Any]] = {
     "imports": imports,
     "exports": exports,
     "sequences": sequences,
+    "nginx": nginx,
 }
