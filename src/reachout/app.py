@@ -28,6 +28,7 @@ from reachout.projects import pages as projects_pages
 from reachout.sequences import api as sequences_api
 from reachout.sequences import editor_pages as sequences_editor
 from reachout.sequences import pages as sequences_pages
+from reachout.sequences import rows as sequence_rows
 from reachout.sequences import tasks_pages
 from reachout.sequences import worker as sequences_worker
 from reachout.stats import api as stats_api
@@ -97,7 +98,17 @@ def pages_router() -> APIRouter:
         tasks_pages,
     ):
         root.include_router(pages.router)
+    wire_pages()
     return root
+
+
+def wire_pages() -> None:
+    """Hand the pages of lower domains what higher ones add to them: a domain never imports
+    one built on it, so the profile, the timeline and the Settings page are given these here."""
+    profile.PROFILE_EXTRAS["sequences"] = sequence_rows.profile_section
+    touchpoints_pages.TIMELINE_EXTRAS["sequences"] = sequence_rows.timeline_names
+    touchpoints_pages.TIMELINE_EXTRAS["mailbox"] = mailbox_pages.timeline_suggestions
+    users_pages.SETTINGS_EXTRAS["mailbox"] = mailbox_pages.settings_section
 
 
 @asynccontextmanager

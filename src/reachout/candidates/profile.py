@@ -4,6 +4,7 @@ Remove), and their activity (Log Activity and the timeline)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
@@ -16,7 +17,6 @@ from reachout.errors import Conflict, Invalid
 from reachout.models import Candidate, User
 from reachout.projects import service as projects
 from reachout.routing import get_session
-from reachout.sequences import rows as sequence_rows
 from reachout.touchpoints import service as touchpoints
 from reachout.touchpoints.pages import ActivityForm, activity_context, render_activity
 from reachout.touchpoints.schemas import TouchpointCreate
@@ -98,6 +98,12 @@ class CandidateForm:
         return out
 
 
+# What domains built on this one show on a profile (the candidate's sequences), by name: they
+# cannot be asked from here, so app.py hands them in (`app.wire_pages`).
+ProfileExtra = Callable[[Session, User, Candidate], dict[str, Any]]
+PROFILE_EXTRAS: dict[str, ProfileExtra] = {}
+
+
 def render_profile(
     request: Request,
     session: Session,
@@ -122,11 +128,11 @@ def render_profile(
         ],
         "can_delete": service.may_delete(session, actor=user, candidate_id=candidate.id),
         "edit": CandidateForm.of(read).values(),
-        "enrollments": sequence_rows.of_candidate(session, actor=user, candidate_id=candidate.id),
-        "STATUSES": sequence_rows.STATUSES,
         "nav": "candidates",
-        **extra,
     }
+    for section in PROFILE_EXTRAS.values():
+        context.update(section(session, user, candidate))
+    context.update(extra)
     return render(request, "candidates/profile.html", context, user=user, status=status)
 
 

@@ -3,6 +3,7 @@ tests the connection, and disconnects it. The password is never shown back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from reachout.errors import Invalid, NotFound
 from reachout.mailbox import service
 from reachout.mailbox.schemas import MailboxUpdate
-from reachout.models import User
+from reachout.models import Touchpoint, User
 from reachout.routing import get_session
 from reachout.users.auth import page_user
 from reachout.users.pages import render_settings
@@ -106,3 +107,20 @@ def disconnect_mailbox(
         # htmx would swap a followed redirect in place: it is told to navigate instead.
         return Response(status_code=204, headers={"HX-Redirect": SAVED})
     return RedirectResponse(SAVED, status_code=303)
+
+
+def settings_section(session: Session, user: User) -> dict[str, Any]:
+    """The user's mailbox, for the Settings page (`users.pages.SETTINGS_EXTRAS`)."""
+    return {"mailbox": service.find_mailbox(session, actor=user)}
+
+
+def timeline_suggestions(
+    session: Session, user: User, entries: Sequence[Touchpoint]
+) -> dict[str, Any]:
+    """Replies read from a mailbox whose status is still a suggestion: the words that decided
+    it (`touchpoints.pages.TIMELINE_EXTRAS`)."""
+    return {
+        "suggested_because": service.suggestion_words(
+            session, actor=user, touchpoint_ids=[t.id for t in entries if t.reply_status_suggested]
+        )
+    }

@@ -28,10 +28,9 @@ from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import Engine, Insert, event
 from sqlalchemy.engine import Connection
 
+from reachout.errors import Unauthorized
 from reachout.models import Touchpoint
 from reachout.observability.processes import MULTIPROC_DIR
-from reachout.observability.requests import request_id_of
-from reachout.problems import problem_response
 
 router = APIRouter(include_in_schema=False)
 
@@ -183,14 +182,8 @@ def metrics(request: Request) -> Response:
         raise HTTPException(404)
     sent = request.headers.get("Authorization", "")
     if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
-        return problem_response(
-            401,
-            "Unauthorized",
-            "send the metrics token: Authorization: Bearer <REACHOUT_METRICS_TOKEN>",
-            slug="unauthorized",
-            request_id=request_id_of(request),
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        # Answered as problem+json by the app's handler (problems.py), request id included.
+        raise Unauthorized("send the metrics token: Authorization: Bearer <REACHOUT_METRICS_TOKEN>")
     registry = REGISTRY
     if os.environ.get(MULTIPROC_DIR):
         registry = CollectorRegistry()

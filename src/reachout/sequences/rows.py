@@ -6,16 +6,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reachout.kit import time as clock
-from reachout.models import Candidate, Enrollment, Sequence, SequenceStage, SequenceTask, User
+from reachout.models import (
+    Candidate,
+    Enrollment,
+    Sequence,
+    SequenceStage,
+    SequenceTask,
+    Touchpoint,
+    User,
+)
 from reachout.projects import service as projects
 from reachout.sequences.enrollments import candidate_enrollments, stage_at
 from reachout.sequences.letters import token_values
 from reachout.sequences.preview import Rendered, render_text
+from reachout.sequences.service import sequence_names
 from reachout.users import service as users
 
 STATUSES = {
@@ -150,3 +160,22 @@ def due_count(session: Session, *, actor: User) -> int:
         )
     )
     return count or 0
+
+
+def profile_section(session: Session, user: User, candidate: Candidate) -> dict[str, Any]:
+    """The candidate's enrollments, for their profile (`candidates.profile.PROFILE_EXTRAS`)."""
+    return {
+        "enrollments": of_candidate(session, actor=user, candidate_id=candidate.id),
+        "STATUSES": STATUSES,
+    }
+
+
+def timeline_names(session: Session, user: User, entries: Seq[Touchpoint]) -> dict[str, Any]:
+    """The names of the sequences that made these entries (`touchpoints.pages.TIMELINE_EXTRAS`)."""
+    return {
+        "sequence_names": sequence_names(
+            session,
+            team_id=user.team_id,
+            sequence_ids=[t.sequence_id for t in entries if t.sequence_id],
+        )
+    }

@@ -3,6 +3,7 @@ Outreach/Reply with undo. The routes of a candidate's profile are `candidates.pr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -10,12 +11,10 @@ from sqlalchemy.orm import Session
 
 from reachout.errors import Invalid
 from reachout.kit.time import now
-from reachout.mailbox import service as mailboxes
-from reachout.models import Candidate, User
+from reachout.models import Candidate, Touchpoint, User
 from reachout.models.enums import DesignationChoice, Kind
 from reachout.projects.service import project_names
 from reachout.routing import get_session
-from reachout.sequences import service as sequences
 from reachout.touchpoints import bulk, service, timeline
 from reachout.touchpoints.permissions import can_change
 from reachout.touchpoints.schemas import BulkCreate, TouchpointUpdate
@@ -26,6 +25,12 @@ from reachout.web.labels import REPLY_STATUSES
 from reachout.web.route import PageRoute, render
 
 router = APIRouter(route_class=PageRoute)
+
+# What domains built on this one add to a timeline's entries (a sequence's name, the words that
+# decided a suggested reply status), by name: they cannot be asked from here, so app.py hands
+# them in (`app.wire_pages`).
+TimelineExtra = Callable[[Session, User, Sequence[Touchpoint]], dict[str, Any]]
+TIMELINE_EXTRAS: dict[str, TimelineExtra] = {}
 
 
 class ActivityForm:
@@ -67,7 +72,7 @@ def activity_context(
     entries, more = timeline.candidate_timeline(
         session, actor=user, candidate=candidate, before_id=before_id
     )
-    return {
+    context = {
         "candidate": candidate,
         "entries": entries,
         "more": more,
@@ -76,21 +81,15 @@ def activity_context(
             session, actor=user, project_ids=[t.project_id for t in entries if t.project_id]
         ),
         "editable": {t.id for t in entries if can_change(user, t)},
-        # Replies read from a mailbox whose status is still a suggestion: the words that decided it.
-        "suggested_because": mailboxes.suggestion_words(
-            session, actor=user, touchpoint_ids=[t.id for t in entries if t.reply_status_suggested]
-        ),
-        "sequence_names": sequences.sequence_names(
-            session,
-            team_id=user.team_id,
-            sequence_ids=[t.sequence_id for t in entries if t.sequence_id],
-        ),
         # Only the section's Log Activity form uses it, not a page of older entries.
         "reply_channel": None
         if before_id is not None
         else timeline.reply_channel(session, actor=user, candidate=candidate),
         "now": now(),
     }
+    for extra in TIMELINE_EXTRAS.values():
+        context.update(extra(session, user, entries))
+    return context
 
 
 def render_activity(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -12,13 +13,17 @@ from reachout.db import Database
 from reachout.errors import ReachoutError, TooManyRequests
 from reachout.kit.security import new_password
 from reachout.kit.time import time_zone_names
-from reachout.mailbox import service as mailboxes
 from reachout.models import User
 from reachout.models.enums import Role
 from reachout.routing import get_session
 from reachout.users import service, sessions, signin
 from reachout.users.auth import page_user
 from reachout.web.route import PageRoute, render, web_session_of
+
+# What domains built on this one show on the Settings page (the user's mailbox), by name: they
+# cannot be asked from here, so app.py hands them in (`app.wire_pages`).
+SettingsExtra = Callable[[Session, User], dict[str, Any]]
+SETTINGS_EXTRAS: dict[str, SettingsExtra] = {}
 
 router = APIRouter(route_class=PageRoute)
 
@@ -105,11 +110,12 @@ def render_settings(
         "members": service.list_users(session, actor=user, active_only=True),
         "time_zones": sorted(time_zone_names()),
         "roles": list(Role),
-        "mailbox": mailboxes.find_mailbox(session, actor=user),
         # What the browser extension's options ask for (Get the browser extension).
         "server_url": str(request.base_url).rstrip("/"),
-        **context,
     }
+    for section in SETTINGS_EXTRAS.values():
+        full.update(section(session, user))
+    full.update(context)
     return render(request, "settings.html", full, user=user, status=status)
 
 

@@ -16,7 +16,7 @@ from reachout.observability.requests import request_id_of
 from reachout.web.route import finish, render
 from reachout.web.session import read_session
 
-_NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz")
+_NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics")
 
 
 def is_page(request: Request) -> bool:
