@@ -30,7 +30,7 @@ def test_migrations_match_the_models(db: Database) -> None:
 
 def test_upgrade_is_a_no_op_when_current(db: Database) -> None:
     before, after = migrate.upgrade(db.engine)
-    assert before == after == "0011"
+    assert before == after == "0012"
 
 
 def test_the_history_index_holds_live_touchpoints_only(db: Database) -> None:

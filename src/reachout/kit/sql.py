@@ -281,6 +281,13 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+def totals_in_grouped_pass(session: Session) -> bool:
+    """Whether a grouped query can give its totals as one more row of the same pass
+    (`GROUP BY GROUPING SETS ((key), ())`): PostgreSQL can; SQLite has no grouping sets, and
+    its totals take a query of their own."""
+    return dialect_of(session) == "postgresql"
+
+
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
     """`count` fresh ids for `table`, increasing, that no other writer will be given, so rows
     can be written with their ids and the rows that refer to them without reading anything

@@ -22,6 +22,8 @@ COHORT_KEY = (
     "candidate_id",
 )
 COUNTERS = ("follow_ups", "outreach_before_reply", "latest_reply_status", "reply_micros")
+# What the views by sequence group by (SPEC §9).
+SEQUENCE = ("sequence_id", "sequence_stage")
 
 
 class Thread(Base):
@@ -37,7 +39,8 @@ class Thread(Base):
         # summing COUNTERS. SQLite: every column it reads is in the index, so it never reads
         # the table: the cohort view stays fast on SQLite at the price of an index update with
         # each counter change, a trade PostgreSQL makes the other way (below).
-        only_on("sqlite", Index("ix_thread_team_start", *COHORT_KEY, *COUNTERS)),
+        # The sequence columns close it, so that the views by sequence read no table either.
+        only_on("sqlite", Index("ix_thread_team_start", *COHORT_KEY, *COUNTERS, *SEQUENCE)),
         # PostgreSQL: the counters a log changes are left out, so that their update touches no
         # index: PostgreSQL makes it in place (a HOT update) when the row's page has room,
         # which the fillfactor keeps. With them in, each follow-up of a bulk would rewrite every

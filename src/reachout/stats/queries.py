@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, distinct, func, select
+from sqlalchemy import ColumnElement, Select, String, case, cast, distinct, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from reachout.kit.sql import totals_in_grouped_pass
 from reachout.models import ActivityDay, Thread
 from reachout.models.activity import NO_PROJECT_KEY, NO_SEQUENCE_KEY
 from reachout.models.enums import ReplyStatus
@@ -155,6 +156,8 @@ def _thread_key(group_by: GroupBy) -> tuple[Any, ...]:
         GroupBy.week: (Thread.start_week,),
         GroupBy.sequence: (Thread.sequence_id,),
         GroupBy.sequence_stage: (Thread.sequence_id, Thread.sequence_stage),
+        # Stage k is made of the threads with k or more outreach before their first reply.
+        GroupBy.stage: (Thread.outreach_before_reply,),
     }
     return keys[group_by]
 
@@ -184,19 +187,61 @@ def _counts_of(row: Sequence[Any]) -> CohortCounts:
 def cohort_counts(
     session: Session, *, scope: Scope, group_by: GroupBy | None
 ) -> tuple[CohortCounts, dict[Key, CohortCounts]]:
-    """The period's totals and, with `group_by` (not stage), its groups by the thread's initial."""
-    if group_by in (None, GroupBy.stage):
+    """The period's totals and, with `group_by`, its groups by the thread's initial. For
+    `stage`, the groups are keyed by the outreach before each thread's first reply (all of
+    them if none), and count at least the threads (`contacted`) and the replied ones: what
+    `stages_of` makes the stages of."""
+    if group_by is None:
         return _counts_of(session.execute(readable(THREADS, scope, *_COHORT_COUNTS)).one()), {}
     key = _thread_key(group_by)
+    if totals_in_grouped_pass(session):
+        return _with_totals(session, scope=scope, group_by=group_by, key=key)
+    if group_by == GroupBy.stage:
+        # Only the threads and replies by depth, beside the totals: counting candidates in
+        # each depth too would cost a second sort of the period's threads.
+        depth = Thread.outreach_before_reply
+        per_depth = readable(THREADS, scope, depth, func.count(), func.count(Thread.reply_micros))
+        groups: dict[Key, CohortCounts] = {
+            int(d): CohortCounts(contacted=int(n), replied=int(r))
+            for d, n, r in session.execute(per_depth.group_by(depth))
+        }
+        return cohort_counts(session, scope=scope, group_by=None)[0], groups
     rows = session.execute(readable(THREADS, scope, *key, *_COHORT_COUNTS).group_by(*key))
-    if group_by == GroupBy.sequence_stage:
-        groups = {_pair(row[0], row[1]): _counts_of(row[2:]) for row in rows}
-    else:
-        groups = {row[0]: _counts_of(row[1:]) for row in rows}
+    groups = {_group_key(group_by, row[: len(key)]): _counts_of(row[len(key) :]) for row in rows}
     totals = CohortCounts.total_of(groups.values())
-    distinct_candidates = readable(THREADS, scope, func.count(distinct(Thread.candidate_id)))
-    totals.candidates = session.scalar(distinct_candidates) or 0
+    # Candidates, each counted once whatever groups they are in. Grouped rather than
+    # count(DISTINCT): SQLite sorts the ids once then instead of adding each to a b-tree of
+    # distinct values, a third faster (25 against 35 ms for 90 days at a million touchpoints).
+    candidates = readable(THREADS, scope, Thread.candidate_id).group_by(Thread.candidate_id)
+    totals.candidates = session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
     return totals, groups
+
+
+def _with_totals(
+    session: Session, *, scope: Scope, group_by: GroupBy, key: tuple[Any, ...]
+) -> tuple[CohortCounts, dict[Key, CohortCounts]]:
+    """`cohort_counts` in one read of the period's threads: the groups, and the totals as the
+    row of the empty grouping set (`grouping(key)` 1), candidates counted once however many
+    groups they are in. A second query for the distinct candidates would read every thread of
+    the period again."""
+    statement = readable(THREADS, scope, func.grouping(*key), *key, *_COHORT_COUNTS).group_by(
+        func.grouping_sets(tuple_(*key), tuple_())
+    )
+    totals, groups = CohortCounts(), dict[Key, CohortCounts]()
+    for total, *row in session.execute(statement):
+        if total:
+            totals = _counts_of(row[len(key) :])
+        else:
+            groups[_group_key(group_by, row[: len(key)])] = _counts_of(row[len(key) :])
+    return totals, groups
+
+
+def _group_key(group_by: GroupBy, key: Sequence[Any]) -> Key:
+    if group_by == GroupBy.sequence_stage:
+        return _pair(key[0], key[1])
+    if group_by == GroupBy.stage:
+        return int(key[0])
+    return key[0]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -206,17 +251,12 @@ class StageCounts:
     replied: int
 
 
-def stage_counts(session: Session, *, scope: Scope) -> list[StageCounts]:
-    """Stage k: threads with at least k outreach before their first reply (or in all), and the
-    replied ones among them whose first reply came after exactly k."""
-    depth = Thread.outreach_before_reply
-    per_depth = session.execute(
-        readable(THREADS, scope, depth, func.count(), func.count(Thread.reply_micros)).group_by(
-            depth
-        )
-    ).all()
-    threads = {int(depth): int(n) for depth, n, _ in per_depth}
-    replied = {int(depth): int(r) for depth, _, r in per_depth}
+def stages_of(by_depth: dict[Key, CohortCounts]) -> list[StageCounts]:
+    """Stage k, from the threads by outreach before their first reply (`cohort_counts` by
+    stage): the threads with at least k outreach before their first reply (or in all), and
+    the replied ones among them whose first reply came after exactly k."""
+    threads = {int(depth): c.contacted for depth, c in by_depth.items()}  # type: ignore[arg-type]
+    replied = {int(depth): c.replied for depth, c in by_depth.items()}  # type: ignore[arg-type]
     stages = []
     reached = sum(threads.values())
     for k in range(1, max(threads, default=0) + 1):

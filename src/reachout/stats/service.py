@@ -185,7 +185,7 @@ def _cohort(
                 replied=s.replied,
                 reply_rate=_rate(s.replied, s.reached),
             )
-            for s in queries.stage_counts(session, scope=scope)
+            for s in queries.stages_of(by_key)
         ]
     elif group_by is not None:
         labels = _labels(session, team_id=scope.team_id, group_by=group_by, keys=by_key)
