@@ -25,8 +25,10 @@ from reachout.stats.schemas import (
 from reachout.stats.service import outreach_stats
 
 TITLE = "Outreach Stats"
-# SPEC §6: any grouped query over a million touchpoints well under half a second.
-SLOW_MS = 300.0
+# SPEC §6: any grouped query over a million touchpoints well under half a second; issue 20's
+# targets, for every view and grouping over 90 days: a median under 150 ms on SQLite and under
+# 100 ms on PostgreSQL.
+TARGET_MS = {"sqlite": 150.0, "postgresql": 100.0}
 GROUPINGS = {
     StatsView.cohort: [None, *GroupBy],
     StatsView.activity: [None, *(g for g in GroupBy if g != GroupBy.stage)],
@@ -41,7 +43,7 @@ class StatsFigures:
     timings: dict[Case, Timings] = field(default_factory=dict)
     # What each query counted (threads started, or touchpoints), and how many groups.
     sizes: dict[Case, tuple[int, int]] = field(default_factory=dict)
-    # For each query slower than SLOW_MS: its statements and their plans.
+    # For each query slower than its target: its statements and their plans.
     plans: dict[Case, list[tuple[str, str]]] = field(default_factory=dict)
 
 
@@ -54,7 +56,7 @@ def measure(target: Target, config: Config) -> StatsFigures:
                 query = _query(target, view=view, group_by=group_by, days=days)
                 figures.timings[case] = repeat(partial(_ask, target, query), config.runs)
                 figures.sizes[case] = _size(_ask(target, query))
-                if figures.timings[case].median_ms > SLOW_MS:
+                if figures.timings[case].median_ms > TARGET_MS[target.key]:
                     figures.plans[case] = _plans(target, query)
     return figures
 
@@ -119,7 +121,9 @@ def render(figures: dict[str, StatsFigures], config: Config) -> str:
     first = next(iter(figures.values()))
     lines = [
         "SPEC §6: any cohort or activity query with a group-by well under half a second; "
-        f"over {SLOW_MS:.0f} ms is in bold. "
+        f"the targets (issue 20): a median under {TARGET_MS['sqlite']:.0f} ms on SQLite and "
+        f"under {TARGET_MS['postgresql']:.0f} ms on PostgreSQL, for every view and grouping; "
+        "a median over its database's target is in bold. "
         f"`outreach_stats` as the API calls it (a read session, the admin, the query), "
         f"{config.runs} runs of each; milliseconds, median / p95 / max. *Counted*: threads "
         "started in the period (cohort) or touchpoints in it (activity), and groups.",
@@ -138,11 +142,11 @@ def render(figures: dict[str, StatsFigures], config: Config) -> str:
             if case[0] != view:
                 continue
             cells = []
-            for f in figures.values():
+            for key, f in figures.items():
                 t = f.timings[case]
                 median = ms(t.median_ms)
                 cells.append(
-                    f"{'**' + median + '**' if t.median_ms > SLOW_MS else median} | "
+                    f"{'**' + median + '**' if t.median_ms > TARGET_MS[key] else median} | "
                     f"{ms(t.p95_ms)} | {ms(t.max_ms)}"
                 )
             group = case[1].value if case[1] else "(none)"
@@ -157,9 +161,9 @@ def render(figures: dict[str, StatsFigures], config: Config) -> str:
 def _slow_summary(figures: dict[str, StatsFigures], names: dict[str, str]) -> str:
     slow = [(k, case) for k, f in figures.items() for case in f.plans]
     if not slow:
-        return f"Every query's median is under {SLOW_MS:.0f} ms on both databases."
+        return "Every query's median is under its database's target."
     lines = [
-        f"Over {SLOW_MS:.0f} ms (median), in bold above; the plan of the statement each spent "
+        "Over the target (median), in bold above; the plan of the statement each spent "
         "most time in (PostgreSQL: `EXPLAIN (ANALYZE, BUFFERS)`; SQLite: `EXPLAIN QUERY PLAN`):"
     ]
     for key, case in slow:
