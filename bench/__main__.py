@@ -75,7 +75,7 @@ def _config(argv: list[str]) -> Config:
     )
     parser.add_argument(
         "--load-rates",
-        default="150,300",
+        default="150,250,300",
         help="requests a second of the paced phases, comma-separated",
     )
     parser.add_argument(

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Update,
     bindparam,
     case,
+    exists,
     func,
     insert,
     select,
@@ -38,10 +39,11 @@ from sqlalchemy.sql.dml import Insert
 
 from reachout import audit
 from reachout.kit.sql import dialect_of, drawn_id, micros_between, prefixed_binds
-from reachout.models import Candidate, Team, Thread, Touchpoint, User
+from reachout.models import Candidate, Enrollment, Team, Thread, Touchpoint, User
 from reachout.models.activity import NO_PROJECT_KEY, NO_SEQUENCE_KEY, NO_STAGE_KEY
 from reachout.models.base import UTCDateTime
 from reachout.models.enums import Designation, DesignationMode, Kind
+from reachout.models.sequence import OPEN_STATUSES
 from reachout.projection.activity import add_counts, add_statement, counts_of
 from reachout.projection.designations import designation_after
 from reachout.projection.enrollments import stop_replied
@@ -61,6 +63,8 @@ class HistoryEnd:
     # PostgreSQL: the id the touchpoint logged will have, drawn from its sequence by the same
     # read, so that `write` is one statement. (SQLite: None, the INSERT gives it.)
     next_id: int | None
+    # The candidate has an open enrollment: only then can a reply stop one (SPEC §9).
+    enrolled: bool = True
 
 
 def _table(model: Any) -> Table:
@@ -70,7 +74,7 @@ def _table(model: Any) -> Table:
 
 @cache
 def _end_statement(dialect: str) -> Select[Any]:
-    c, tp, th = _table(Candidate), _table(Touchpoint), _table(Thread)
+    c, tp, th, en = _table(Candidate), _table(Touchpoint), _table(Thread), _table(Enrollment)
     at = bindparam("at", type_=UTCDateTime())
     live = (tp.c.candidate_id == c.c.id, tp.c.deleted_at.is_(None))
     later = select(tp.c.id).where(*live, tp.c.occurred_at > at).limit(1).scalar_subquery()
@@ -89,11 +93,13 @@ def _end_statement(dialect: str) -> Select[Any]:
         .scalar_subquery()
     )
     next_id = drawn_id(dialect, tp)
+    enrolled = exists().where(en.c.candidate_id == c.c.id, en.c.status.in_(OPEN_STATUSES))
     return select(
         later.label("later"),
         last_outreach_at.label("last_outreach_at"),
         latest_thread.label("latest_thread_id"),
         next_id.label("next_id"),
+        enrolled.label("enrolled"),
     ).where(
         c.c.id == bindparam("candidate_id"),
         c.c.team_id == bindparam("team_id"),
@@ -120,7 +126,11 @@ def history_end(
     if row is None:
         return None
     return HistoryEnd(
-        row.later is not None, row.last_outreach_at, row.latest_thread_id, row.next_id
+        row.later is not None,
+        row.last_outreach_at,
+        row.latest_thread_id,
+        row.next_id,
+        bool(row.enrolled),
     )
 
 
@@ -144,8 +154,11 @@ def write(session: Session, touchpoint: Touchpoint, end: HistoryEnd, *, actor: U
     and the id comes from the INSERT.
     """
     _write(session, touchpoint, end, actor=actor)
-    if touchpoint.kind == Kind.reply.value:
-        # The stop rule of sequences (SPEC §9), in the reply's transaction.
+    if touchpoint.kind == Kind.reply.value and end.enrolled:
+        # The stop rule of sequences (SPEC §9), in the reply's transaction; a candidate with
+        # no open enrollment when the history was read has nothing to stop. (One committed
+        # since would have been missed by the UPDATE's own snapshot a moment later just the
+        # same: the worker checks the rule again when it claims a send.)
         stop_replied(session, candidate_ids=[touchpoint.candidate_id])
 
 
