@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CheckConstraint, Column, Index, MetaData, Table, delete, func, select, text
+from sqlalchemy.orm import Session
 
 from bench.config import Config
 from bench.statements import heaviest, recorded
@@ -29,6 +30,7 @@ class BulkFigures:
     log: dict[int, Timings] = field(default_factory=dict)
     undo: dict[int, Timings] = field(default_factory=dict)
     floor: dict[int, Timings] = field(default_factory=dict)
+    clone_floor: dict[int, Timings] = field(default_factory=dict)
     # How the last bulk of each size resolved: (initial, follow_up).
     resolved: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Where one more bulk and undo of each size spent their time: (statement, runs, seconds).
@@ -40,7 +42,7 @@ def measure(target: Target, config: Config) -> BulkFigures:
     for size in config.bulk_sizes:
         project_id, candidate_ids = project_of(target, size, name=f"Bench bulk {size:,}")
         rows = floor_rows(target, project_id, candidate_ids)
-        log, undo, floor = [], [], []
+        log, undo, floor, clone_floor = [], [], [], []
         for _ in range(config.runs):
             target.settle()
             seconds, (batch_id, resolved) = timed(partial(_log, target, project_id, candidate_ids))
@@ -50,8 +52,11 @@ def measure(target: Target, config: Config) -> BulkFigures:
             undo.append(timed(partial(_undo, target, batch_id))[0])
             target.settle()
             floor.append(floor_seconds(target, rows))
+            target.settle()
+            clone_floor.append(clone_floor_seconds(target, rows))
         figures.log[size], figures.undo[size] = Timings(tuple(log)), Timings(tuple(undo))
         figures.floor[size] = Timings(tuple(floor))
+        figures.clone_floor[size] = Timings(tuple(clone_floor))
         with recorded(*target.db.engines) as seen:
             batch_id, _ = _log(target, project_id, candidate_ids)
             _undo(target, batch_id)
@@ -141,6 +146,67 @@ def floor_seconds(target: Target, rows: list[tuple[object, ...]]) -> float:
     return seconds
 
 
+# The empty table of the clone floor.
+CLONE = "bench_touchpoint_clone"
+
+
+def clone_floor_seconds(target: Target, rows: list[tuple[object, ...]]) -> float:
+    """The rows written by the driver alone, as in `floor_seconds`, into an empty table made
+    like the touchpoint table (its columns, defaults, checks and indexes; no foreign keys, no
+    rows: PostgreSQL's `CREATE TABLE ... (LIKE touchpoint INCLUDING ALL)`), made and dropped
+    untimed: what writing the rows costs before the table's size and its references."""
+    with target.db.unit_of_work() as session:
+        _create_clone(session, target.key)
+
+    def write() -> None:
+        with target.db.unit_of_work() as session:
+            write_rows(session, CLONE, TOUCHPOINT_COLUMNS, rows)
+
+    seconds, _ = timed(write)
+    with target.db.unit_of_work() as session:
+        session.execute(text(f'DROP TABLE "{CLONE}"'))
+    return seconds
+
+
+def _create_clone(session: Session, key: str) -> None:
+    if key == "postgresql":
+        session.execute(text(f'CREATE TABLE "{CLONE}" (LIKE touchpoint INCLUDING ALL)'))
+        return
+    # SQLite has no LIKE: the same table from the model, its indexes renamed (index names are
+    # the database's), its foreign keys left out.
+    real = Touchpoint.__table__
+    assert isinstance(real, Table)
+    # The database's own defaults (the migrations', which the model may give in Python only).
+    defaults = {
+        row[1]: row[4]
+        for row in session.execute(text("PRAGMA table_info(touchpoint)"))
+        if row[4] is not None
+    }
+    columns = [
+        Column(
+            c.name,
+            c.type,
+            primary_key=c.primary_key,
+            nullable=c.nullable,
+            server_default=text(defaults[c.name]) if c.name in defaults else None,
+        )
+        for c in real.columns
+    ]
+    checks = [
+        CheckConstraint(c.sqltext, name=f"{CLONE}_{c.name}")
+        for c in real.constraints
+        if isinstance(c, CheckConstraint)
+    ]
+    clone = Table(CLONE, MetaData(), *columns, *checks)
+    for index in real.indexes:
+        Index(
+            f"{CLONE}_{index.name}",
+            *(clone.c[c.name] for c in index.columns),
+            **dict(index.dialect_kwargs),
+        )
+    clone.create(session.connection())
+
+
 def _stored(instant: datetime) -> str:
     """A timestamp as both databases store it (naive UTC)."""
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
@@ -157,22 +223,27 @@ def render(figures: dict[str, BulkFigures], config: Config) -> str:
         "candidate's latest thread is extended or a new one started. Then `undo_batch` of that "
         "batch, which leaves the rows deleted: every run (and the API section after this one, "
         "on the same candidates) logs after the deleted rows of the runs before. Beside them, "
-        "the floor: the same rows written by the "
-        f"driver alone (COPY / executemany) in one transaction. {config.runs} runs each, commit "
+        "the floors: the same rows written by the driver alone (COPY / executemany) in one "
+        "transaction, into the touchpoint table (*driver floor*) and into an empty table made "
+        "like it (*empty-clone floor*: its columns, checks and indexes, no foreign keys, no "
+        "rows; PostgreSQL's `CREATE TABLE ... (LIKE touchpoint INCLUDING ALL)`, made and dropped "
+        f"untimed). {config.runs} runs each, commit "
         "included; milliseconds, median / p95 / max. Before each timed action, SQLite's "
         "write-ahead log is copied back into the file, untimed (the app does it in the "
         "background after each commit, `kit/wal.py`): each action, and the floor, starts with "
         "an empty log.",
         "",
-        "| candidates | database | log_bulk | undo | driver floor | log_bulk / floor |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| candidates | database | log_bulk | undo | driver floor | empty-clone floor "
+        "| log_bulk / floor | clone: log_bulk / floor |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size in config.bulk_sizes:
         for key, f in figures.items():
-            log, undo, floor = f.log[size], f.undo[size], f.floor[size]
+            log, undo, floor, clone = f.log[size], f.undo[size], f.floor[size], f.clone_floor[size]
             lines.append(
                 f"| {size:,} | {names[key]} | {_three(log)} | {_three(undo)} | {_three(floor)} "
-                f"| {log.median_ms / floor.median_ms:.1f} x |"
+                f"| {_three(clone)} | {log.median_ms / floor.median_ms:.1f} x "
+                f"| {log.median_ms / clone.median_ms:.1f} x |"
             )
     lines += [
         "",

@@ -99,6 +99,24 @@ def id_start_list(
     ).subquery(name)
 
 
+def id_text_list(
+    session: Session, pairs: Sequence[tuple[int, str | None]], *, name: str = "pairs"
+) -> Any:
+    """A two-column (`id`, `value`) FROM clause over (integer, text) pairs, sent as one
+    parameter per column (PostgreSQL) or one JSON parameter (SQLite), as `id_start_list`."""
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam(f"{name}_ids", value=[i for i, _ in pairs], type_=postgresql.ARRAY(Integer))
+        texts = bindparam(
+            f"{name}_values", value=[v for _, v in pairs], type_=postgresql.ARRAY(Text)
+        )
+        return func.unnest(ids, texts).table_valued("id", "value").render_derived(name=name)
+    each = func.json_each(bindparam(f"{name}_json", value=json.dumps(pairs))).table_valued("value")
+    return select(
+        func.json_extract(each.c.value, "$[0]").label("id"),
+        func.json_extract(each.c.value, "$[1]").label("value"),
+    ).subquery(name)
+
+
 class shift_days(FunctionElement[Any]):
     """`timestamp + N days` for a stored UTC timestamp column, exact to the microsecond."""
 

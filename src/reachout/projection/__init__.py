@@ -9,6 +9,8 @@ goes through it, in the transaction of its write:
   of the histories, and the derived rows are then updated rather than rebuilt.
 - `appending.history_end(...)` and `appending.write(...)`: the single log at the end of its
   history, the most frequent write, in as few statements as the database allows.
+- `appending_many.history_ends(...)`, `designated(...)` and `appended(...)`: the bulk at the
+  end of its candidates' histories (a bulk "now"), its designations decided from one read.
 - `changes.team_rules_changed(...)` and `changes.rebuild_team(...)`: everything derived again.
 
 Besides its own tables it writes the derived columns of touchpoint rows (the designation of
@@ -18,6 +20,7 @@ from it go in one statement.
 
 Each fast path sits next to its plain reference: `threads.append_to_threads` and
 `threads.remove_from_threads` next to `threads.rebuild_threads`, `activity.ActivityChange` next
-to `activity.rebuild_activity`, the single log's `appending.write` next to `history_change`.
-tests/projection/test_property.py runs both on the same random histories.
+to `activity.rebuild_activity`, the single log's `appending.write` and the bulk's
+`appending_many` next to `history_change`. tests/projection/test_property.py and
+test_appending_many.py run both on the same random histories.
 """

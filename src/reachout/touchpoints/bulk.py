@@ -1,22 +1,26 @@
 """Bulk logging from a project and undo of a batch (SPEC §2 rule 7), in set-based SQL.
 
 A bulk request writes up to 50,000 touchpoints. It never builds ORM objects per candidate:
-the ids travel as one parameter, one INSERT ... SELECT writes the rows, and one UPDATE
-resolves every auto designation of the affected candidates.
+the ids travel as one parameter and one INSERT ... SELECT writes the rows. A bulk at the end
+of the chosen histories (the usual bulk "now") has its designations decided from one read
+before it writes (`projection.appending_many`); any other goes through `history_change`,
+which resolves every auto designation of the affected candidates from the bulk's instant on.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from reachout import audit
 from reachout.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from reachout.kit.sql import id_list, lock_team_histories
+from reachout.kit.sql import id_list, id_text_list, lock_team_histories
 from reachout.kit.time import local_day, now
 from reachout.models import Batch, Touchpoint, User
-from reachout.models.enums import Designation, Kind, Role, Source
+from reachout.models.enums import Designation, DesignationMode, Kind, Role, Source
+from reachout.projection import appending_many
 from reachout.projection.changes import history_change
 from reachout.projects import service as projects
 from reachout.touchpoints import repository
@@ -67,27 +71,11 @@ def log_bulk(
     batch = Batch(team_id=team_id, project_id=project_id, created_by_id=actor.id)
     session.add(batch)
     session.flush()
-    occurred_at = data.occurred_at or now()
-    # The new rows are inserted already resolved; from their instant on, later auto outreach
-    # of the same candidates (a backdated bulk) and the threads around them may change.
-    with history_change(
-        session, team=actor.team, candidate_ids=chosen, since=occurred_at
-    ) as change:
-        _insert_rows(
-            session,
-            actor=actor,
-            batch=batch,
-            project_id=project_id,
-            data=data.model_copy(update={"occurred_at": occurred_at}),
-            chosen=chosen,
-        )
-        change.appended(
-            Touchpoint.batch_id == batch.id,
-            kind=data.kind,
-            reply_status=data.reply_status.value if data.reply_status else None,
-            resolved=True,
-        )
-    counts = _count_batch(session, batch.id)
+    at = data.occurred_at or now()
+    values = _row_values(actor=actor, batch=batch, project_id=project_id, data=data, at=at)
+    counts = _log_at_the_end(session, actor=actor, values=values, data=data, chosen=chosen)
+    if counts is None:
+        counts = _log_anywhere(session, actor=actor, values=values, data=data, chosen=chosen)
     batch.created, batch.initial, batch.follow_up = (
         counts["created"],
         counts["initial"],
@@ -103,39 +91,78 @@ def log_bulk(
     return BulkResult(batch_id=batch.id, **counts)
 
 
-def _insert_rows(
-    session: Session,
-    *,
-    actor: User,
-    batch: Batch,
-    project_id: int,
-    data: BulkCreate,
-    chosen: list[int],
-) -> None:
-    moment = now()
-    values: dict[str, Any] = {
+def _log_at_the_end(
+    session: Session, *, actor: User, values: dict[str, Any], data: BulkCreate, chosen: list[int]
+) -> dict[str, int] | None:
+    """The bulk when nothing live follows its instant in the chosen candidates' histories (a
+    bulk "now"): designations decided from one read, threads and activity updated from them
+    (`projection.appending_many`). None, having written nothing, when something follows."""
+    team = actor.team
+    auto = values["designation_mode"] == DesignationMode.auto.value
+    at = values["occurred_at"]
+    ends = appending_many.history_ends(
+        session, team=team, candidate_ids=chosen, at=at, auto_outreach=auto
+    )
+    if ends is None:
+        return None
+    rows = appending_many.designated(
+        ends,
+        kind=data.kind,
+        designation=values["designation"],
+        auto=auto,
+        reengage=team.reengage_after_days,
+    )
+    repository.insert_designated(session, values, designated=id_text_list(session, rows))
+    new = Touchpoint.batch_id == values["batch_id"]
+    return appending_many.appended(session, ends=ends, rows=rows, new=new, values=values)
+
+
+def _log_anywhere(
+    session: Session, *, actor: User, values: dict[str, Any], data: BulkCreate, chosen: list[int]
+) -> dict[str, int]:
+    """The bulk at any instant: the rows inserted resolved, then everything derived from the
+    chosen candidates' histories from the bulk's instant on is brought up to date."""
+    # The new rows are inserted already resolved; from their instant on, later auto outreach
+    # of the same candidates (a backdated bulk) and the threads around them may change.
+    with history_change(
+        session, team=actor.team, candidate_ids=chosen, since=values["occurred_at"]
+    ) as change:
+        repository.insert_for_each(
+            session,
+            values,
+            candidate_ids=id_list(session, chosen),
+            reengage_after_days=actor.team.reengage_after_days,
+        )
+        change.appended(
+            Touchpoint.batch_id == values["batch_id"],
+            kind=data.kind,
+            reply_status=values["reply_status"],
+            resolved=True,
+        )
+    return _count_batch(session, values["batch_id"])
+
+
+def _row_values(
+    *, actor: User, batch: Batch, project_id: int, data: BulkCreate, at: datetime
+) -> dict[str, Any]:
+    """Every column of the bulk's rows but the candidate (an Auto designation: a placeholder)."""
+    return {
         "team_id": actor.team_id,
         "kind": data.kind.value,
         "channel": data.channel.value,
         "reply_status": data.reply_status.value if data.reply_status else None,
         "note": data.note,
-        "occurred_at": data.occurred_at,
-        "local_day": local_day(data.occurred_at or moment, actor.team.time_zone),
+        "occurred_at": at,
+        "local_day": local_day(at, actor.team.time_zone),
         "project_id": project_id,
         "user_id": data.user_id or actor.id,
         "on_behalf_of_user_id": data.on_behalf_of_user_id,
         "created_by_id": actor.id,
-        "created_at": moment,
+        "created_at": now(),
         "batch_id": batch.id,
         "source": Source.manual.value,
         **designation_columns(data.kind, data.designation),
     }
-    repository.insert_for_each(
-        session,
-        values,
-        candidate_ids=id_list(session, chosen),
-        reengage_after_days=actor.team.reengage_after_days,
-    )
 
 
 def _count_batch(session: Session, batch_id: int) -> dict[str, int]:

@@ -230,16 +230,29 @@ def insert_for_each(
     Auto outreach are written with the designation their histories give them, so the rows
     are written once, already right."""
     ids = candidate_ids.subquery("ids")
-    constants: dict[str, ColumnElement[Any]] = {
-        k: literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
-        for k, v in values.items()
-    }
+    constants = _constants(values)
     if values["designation_mode"] == DesignationMode.auto.value:
         constants["designation"] = designation_of_new_outreach(
             ids.c[0], constants["occurred_at"], reengage_after_days
         )
     rows = select(ids.c[0], *constants.values())
     session.execute(insert(Touchpoint).from_select(["candidate_id", *constants], rows))
+
+
+def insert_designated(session: Session, values: dict[str, Any], *, designated: Any) -> None:
+    """One touchpoint of `values` for each row of `designated` (a FROM clause of `id`, the
+    candidate, and `value`, its designation decided already), in one INSERT ... SELECT."""
+    constants = _constants({k: v for k, v in values.items() if k != "designation"})
+    constants["designation"] = designated.c.value
+    rows = select(designated.c.id, *constants.values())
+    session.execute(insert(Touchpoint).from_select(["candidate_id", *constants], rows))
+
+
+def _constants(values: dict[str, Any]) -> dict[str, ColumnElement[Any]]:
+    return {
+        k: literal(v, type_=UTCDateTime()) if k in ("occurred_at", "created_at") else literal(v)
+        for k, v in values.items()
+    }
 
 
 def get_batch(session: Session, *, team_id: int, batch_id: int) -> Batch | None:
