@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,9 +27,40 @@ from tests.touchpoints.helpers import log
 # The first write of the touchpoints themselves: faults are injected from there on.
 ANCHOR = "INSERT INTO touchpoint"
 COMMIT = "COMMIT"
-# A bulk for the whole project, backdated before its existing outreach: it turns their initials
-# into follow-ups and rebuilds their threads, so a half-applied bulk would show in those rows.
-BODY = {"all": True, "channel": "text", "note": "bulk", "occurred_at": "2024-05-01T09:00:00Z"}
+
+
+@dataclass(frozen=True)
+class Bulk:
+    body: dict[str, Any]
+    # What the retry resolves.
+    resolved: dict[str, int]
+    # The fewest statements from the ANCHOR on.
+    fewest: int
+    # The designations of the project's two earlier outreach afterwards.
+    earlier: list[str]
+
+
+# Two bulks for the whole project, one down each path of `log_bulk`.
+BULKS = {
+    # Backdated before its existing outreach: it turns their initials into follow-ups and
+    # rebuilds their threads (`history_change`), so a half-applied bulk would show in those
+    # rows. Resolution, threads, audit, the idempotency record and the counts follow the insert.
+    "backdated": Bulk(
+        {"all": True, "channel": "text", "note": "bulk", "occurred_at": "2024-05-01T09:00:00Z"},
+        {"created": 4, "initial": 4, "follow_up": 0},
+        6,
+        ["follow_up", "follow_up"],
+    ),
+    # Now, after each candidate's history (`projection.appending_many`): the two with outreach
+    # are followed up. Threads started and extended, the activity cell, the audit record and
+    # the batch's counts follow the insert.
+    "now": Bulk(
+        {"all": True, "channel": "text", "note": "bulk now"},
+        {"created": 4, "initial": 2, "follow_up": 2},
+        5,
+        ["initial", "initial"],
+    ),
+}
 
 
 def _no_parameters(params: Any, executemany: bool) -> Any:
@@ -71,11 +103,12 @@ def database_fails(engines: list[Engine], step: int | None) -> Iterator[list[str
             event.remove(engine, "commit", fail_commit)
 
 
-def _steps_of_a_bulk(client: httpx.Client, db: Database, world: World) -> list[str]:
+def _steps_of_a_bulk(client: httpx.Client, db: Database, world: World, bulk: Bulk) -> list[str]:
     """What a bulk like the ones under test runs from the ANCHOR on, seen in one that succeeds."""
     url = f"/projects/{_project_with_history(db, world)}/touchpoints/bulk"
     with _recording(db.engines) as seen:
-        ok = client.post(url, json=BODY, headers={**world.member.headers, "Idempotency-Key": "dry"})
+        dry = {**world.member.headers, "Idempotency-Key": "dry"}
+        ok = client.post(url, json=bulk.body, headers=dry)
     assert ok.status_code == 201, ok.text
     anchors = [i for i, sql in enumerate(seen) if sql.startswith(ANCHOR)]
     assert anchors, f"a bulk request no longer runs {ANCHOR!r}: {seen}"
@@ -110,46 +143,47 @@ def _project_with_history(db: Database, world: World) -> int:
         return project.id
 
 
+@pytest.mark.parametrize("path", BULKS)
 def test_bulk_failing_at_any_statement_leaves_nothing_and_keeps_the_key(
-    client: httpx.Client, db: Database, world: World, subtests: pytest.Subtests
+    client: httpx.Client, db: Database, world: World, subtests: pytest.Subtests, path: str
 ) -> None:
+    bulk = BULKS[path]
     # One team for all the faults (its users are slow to make: argon2), a project each.
-    steps = _steps_of_a_bulk(client, db, world)
-    # Resolution, threads, audit, the idempotency record and the counts follow the insert.
-    assert len(steps) >= 6, steps
+    steps = _steps_of_a_bulk(client, db, world, bulk)
+    assert len(steps) >= bulk.fewest, steps
     for step, statement in enumerate(steps):
         with subtests.test(fault=statement):
-            _fail_then_retry(client, db, world, None if statement == COMMIT else step)
+            _fail_then_retry(client, db, world, bulk, None if statement == COMMIT else step)
 
 
-def _fail_then_retry(client: httpx.Client, db: Database, world: World, step: int | None) -> None:
+def _fail_then_retry(
+    client: httpx.Client, db: Database, world: World, bulk: Bulk, step: int | None
+) -> None:
     project_id = _project_with_history(db, world)
     url = f"/projects/{project_id}/touchpoints/bulk"
     headers = {**world.member.headers, "Idempotency-Key": f"bulk-{project_id}"}
     before = snapshot(db)
 
     with database_fails(db.engines, step) as hits:
-        failed = client.post(url, json=BODY, headers=headers)
+        failed = client.post(url, json=bulk.body, headers=headers)
     assert hits, "the fault never fired"
     assert_server_problem(failed)
     assert changed_tables(before, snapshot(db)) == []
 
-    retried = client.post(url, json=BODY, headers=headers)
+    retried = client.post(url, json=bulk.body, headers=headers)
     assert retried.status_code == 201, retried.text
     assert "Idempotent-Replayed" not in retried.headers
-    assert retried.json() | {"batch_id": 0} == {
-        "batch_id": 0,
-        "created": 4,
-        "initial": 4,
-        "follow_up": 0,
-    }
-    again = client.post(url, json=BODY, headers=headers)
+    assert retried.json() | {"batch_id": 0} == {"batch_id": 0, **bulk.resolved}
+    again = client.post(url, json=bulk.body, headers=headers)
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == retried.json()
-    _assert_written_once(db, project_id=project_id, batch_id=retried.json()["batch_id"])
+    batch_id = retried.json()["batch_id"]
+    _assert_written_once(db, project_id=project_id, batch_id=batch_id, earlier=bulk.earlier)
 
 
-def _assert_written_once(db: Database, *, project_id: int, batch_id: int) -> None:
+def _assert_written_once(
+    db: Database, *, project_id: int, batch_id: int, earlier: list[str]
+) -> None:
     with db.unit_of_work(write=False) as s:
         batches = select(Batch.id).where(Batch.project_id == project_id)
         assert s.scalars(batches).all() == [batch_id]
@@ -159,7 +193,7 @@ def _assert_written_once(db: Database, *, project_id: int, batch_id: int) -> Non
             AuditEvent.entity_type == "batch", AuditEvent.entity_id == batch_id
         )
         assert s.scalar(audits) == 1
-        # The project's earlier outreach, now after the batch's, became follow-ups.
+        # The project's earlier outreach: follow-ups if the batch came before them.
         members = select(ProjectCandidate.candidate_id).where(
             ProjectCandidate.project_id == project_id
         )
@@ -170,4 +204,4 @@ def _assert_written_once(db: Database, *, project_id: int, batch_id: int) -> Non
                 Touchpoint.kind == "outreach",
             )
         ).all()
-        assert manual == ["follow_up", "follow_up"]
+        assert manual == earlier
