@@ -92,7 +92,12 @@ def _plans(target: Target, config: Config) -> dict[str, list[loadgen.Request]]:
     its own (so none is a replay)."""
     with target.db.unit_of_work(write=False) as session:
         candidate_ids = list(
-            session.scalars(select(Candidate.id).where(Candidate.team_id == target.team_id))
+            session.scalars(
+                # Live ones only: the import section leaves the people it made deleted.
+                select(Candidate.id).where(
+                    Candidate.team_id == target.team_id, Candidate.deleted_at.is_(None)
+                )
+            )
         )
     rng = random.Random(SEED)
     run = secrets.token_hex(4)

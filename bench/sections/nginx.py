@@ -70,7 +70,12 @@ class _Requests:
     def __init__(self, target: Target) -> None:
         with target.db.unit_of_work(write=False) as session:
             self.candidate_ids = list(
-                session.scalars(select(Candidate.id).where(Candidate.team_id == target.team_id))
+                session.scalars(
+                    # Live ones only: the import section leaves the people it made deleted.
+                    select(Candidate.id).where(
+                        Candidate.team_id == target.team_id, Candidate.deleted_at.is_(None)
+                    )
+                )
             )
         self.rng = random.Random(SEED)
         self.run = secrets.token_hex(4)
@@ -156,4 +161,12 @@ def render(figures: dict[str, dict[str, Phase] | None], config: Config) -> str:
                 f"{ms(o.percentile_ms(50))} | {ms(o.percentile_ms(95))} | "
                 f"{ms(o.percentile_ms(99))} | {p.server_cpu * 1000 / answered:.2f} | {proxy} |"
             )
+    errors = [
+        f"{name}: {p.outcome.errors}"
+        for phases in measured.values()
+        for name, p in phases.items()
+        if p.outcome.errors
+    ]
+    if errors:
+        lines += ["", "Errors: " + "; ".join(errors) + "."]
     return "\n".join(lines)
